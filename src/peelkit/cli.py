@@ -1,0 +1,211 @@
+"""The `peel` command. Heavy modules are imported inside commands so `peel --help` stays fast."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from peelkit.errors import PeelError
+
+app = typer.Typer(
+    help="peelkit: a PEEL-style police effectiveness inspection, from official statistics to reports.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+data_app = typer.Typer(help="Import and inspect the official data.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+class TableFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _fail(error: PeelError, fmt: str = "table") -> None:
+    from peelkit.findings import ImportFailed
+
+    if fmt == "json":
+        body: dict[str, Any] = {"error": type(error).__name__, "message": str(error).splitlines()[0]}
+        if isinstance(error, ImportFailed):
+            body["problems"] = [f.to_dict() for f in error.findings]
+            body["not_listed"] = error.suppressed
+        typer.echo(json.dumps(body, indent=2, default=str))
+    else:
+        typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def _print_json(payload: Any) -> None:
+    typer.echo(json.dumps(payload, indent=2, default=str))
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        from peelkit import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@data_app.command("import")
+def data_import(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of official data.", show_default=False)],
+    vintage: Annotated[
+        str | None, typer.Option(help="Release of these files (e.g. 2018-12-14); default: read from the data.")
+    ] = None,
+    fmt: Annotated[TableFormat, typer.Option("--format", help="Output for people or machines.")] = TableFormat.table,
+) -> None:
+    """Recognise each file by its content and load it into the warehouse, all or nothing.
+
+    Example: peel data import $PEEL_DATA_DIR
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from peelkit.importer import expand, import_paths
+
+    try:
+        files = expand(paths)
+        console = Console(stderr=True)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
+                      disable=fmt == TableFormat.json or not console.is_terminal, transient=True) as progress:
+            task = progress.add_task("importing", total=len(files))
+
+            def step(path: Path) -> None:
+                progress.update(task, advance=1, description=f"importing {path.name}")
+
+            report = import_paths(paths, vintage=vintage, on_file=step)
+    except PeelError as error:
+        _fail(error, fmt.value)
+        return
+    if fmt == TableFormat.json:
+        _print_json({
+            "loaded": [r.__dict__ for r in report.loaded],
+            "unchanged": [r.__dict__ for r in report.unchanged],
+            "skipped": [s.__dict__ for s in report.skipped],
+            "notes": report.notes,
+        })
+        return
+    for record in report.loaded:
+        typer.echo(f"loaded     {record.file_name}: {record.row_count:,} rows of {', '.join(record.datasets)} "
+                   f"(vintage {record.vintage})")
+    for record in report.unchanged:
+        typer.echo(f"unchanged  {record.file_name}: already loaded as import {record.import_id}")
+    for skipped in report.skipped:
+        typer.echo(f"skipped    {Path(skipped.file).name}: {skipped.reason}")
+    for note in report.notes:
+        typer.echo(f"note       {note}")
+
+
+@data_app.command("status")
+def data_status(
+    fmt: Annotated[TableFormat, typer.Option("--format", help="Output for people or machines.")] = TableFormat.table,
+) -> None:
+    """Per dataset: periods covered, forces present and missing, vintages loaded.
+
+    Example: peel data status --format json
+    """
+    from peelkit.status import dataset_status
+
+    rows = dataset_status()
+    if fmt == TableFormat.json:
+        _print_json(rows)
+        return
+    if not rows:
+        typer.echo("The warehouse is empty: run `peel data import $PEEL_DATA_DIR`.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Warehouse datasets")
+    for name in ("dataset", "rows", "periods", "forces", "missing", "vintages"):
+        table.add_column(name, justify="right" if name in ("rows", "forces") else "left")
+    for row in rows:
+        period = (f"{row['period_first_start']} to {row['period_last_end']} ({row.get('periods', '-')})"
+                  if "period_last_end" in row else "-")
+        missing = row.get("forces_missing")
+        table.add_row(
+            row["dataset"], f"{row['rows']:,}", period,
+            str(row.get("forces_present", "-")),
+            "-" if missing is None else (", ".join(missing) if len(missing) <= 4 else f"{len(missing)} forces"),
+            ", ".join(row["vintages"]),
+        )
+    Console(width=160).print(table)
+
+
+@data_app.command("fetch")
+def data_fetch(
+    dest: Annotated[Path | None, typer.Option(help="Where to save; default PEEL_DATA_DIR.")] = None,
+) -> None:
+    """Download the official files from their publishers into PEEL_DATA_DIR (needs the internet).
+
+    Example: PEEL_DATA_DIR=~/peel-data peel data fetch
+    """
+    from peelkit import config
+    from peelkit.fetch import MANUAL_PAGES, fetch_all
+
+    try:
+        target = dest or config.data_dir(required=False)
+        if target is None:
+            raise PeelError("set PEEL_DATA_DIR or pass --dest to say where the files go")
+        written = fetch_all(target)
+    except PeelError as error:
+        _fail(error)
+        return
+    for path in written:
+        typer.echo(f"saved {path}")
+    typer.echo("Download these by hand from their publishers' pages:\n  " + "\n  ".join(MANUAL_PAGES))
+
+
+@app.command("forces")
+def forces_list(
+    name: Annotated[str | None, typer.Argument(help="A name or code to match (any spelling a source uses).")] = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", help="Output for people or machines.")] = ListFormat.table,
+) -> None:
+    """List the 43 territorial forces, or match one name the way the importers do.
+
+    Example: peel forces "London, City of"
+    """
+    from peelkit import forces
+
+    try:
+        areas = [forces.match(name)] if name else list(forces.forces())
+    except PeelError as error:
+        _fail(error)
+        return
+    rows = [{"code": a.code, "name": a.name, "kind": a.kind, "region": a.region,
+             "police_uk_id": a.police_uk_id, "slug": a.slug} for a in areas]
+    if fmt == ListFormat.json:
+        _print_json(rows)
+    elif fmt == ListFormat.csv:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for row in rows:
+            typer.echo(f"{row['code']}  {row['name']:<22} {row['kind']:<6} {row['region']}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Where peelkit keeps its state and finds the official data (environment settings, declared once)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from peelkit.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("PEEL_HOME", "./.peel", "Folder for the warehouse (warehouse.duckdb) and the ledger database."),
+    Setting("PEEL_DATA_DIR", None, "Folder holding the official data files (see ../shared/data/README.md)."),
+    Setting("PEEL_DATABASE_URL", None, "SQLAlchemy URL of the ledger database; default SQLite in PEEL_HOME."),
+)
+
+
+def peel_home() -> Path:
+    return Path(os.environ.get("PEEL_HOME") or "./.peel")
+
+
+def warehouse_path() -> Path:
+    return peel_home() / "warehouse.duckdb"
+
+
+def data_dir(required: bool = True) -> Path | None:
+    value = os.environ.get("PEEL_DATA_DIR")
+    if not value:
+        if required:
+            raise ConfigError(
+                "PEEL_DATA_DIR is not set: point it at the folder of official data files, "
+                "e.g. `export PEEL_DATA_DIR=../shared/data`."
+            )
+        return None
+    path = Path(value)
+    if required and not path.is_dir():
+        raise ConfigError(f"PEEL_DATA_DIR={value} is not a folder.")
+    return path

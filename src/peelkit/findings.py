@@ -1,0 +1,121 @@
+"""Typed records of data problems, with stable codes, collected and reported together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from peelkit.errors import PeelError
+
+# Stable kebab-case codes -> short title. Tests and users may rely on the codes.
+CODES: dict[str, str] = {
+    "empty-file": "The file is empty",
+    "unrecognised-file": "The file's content matches no known source",
+    "wrong-encoding": "The file is not in the expected text encoding",
+    "not-a-workbook": "The file is not a readable spreadsheet workbook",
+    "truncated-file": "The file ends part-way through its data",
+    "missing-column": "A required column is missing",
+    "duplicate-column": "A column name appears twice",
+    "missing-sheet": "A required sheet or table is missing",
+    "wrong-field-count": "A row has a different number of fields from the header",
+    "blank-value": "A required value is blank",
+    "not-a-number": "A value that must be a number is not one",
+    "negative-count": "A count is negative",
+    "not-a-whole-number": "A count is not a whole number",
+    "bad-date": "A date or period cannot be read",
+    "bad-coordinate": "A longitude or latitude is out of range",
+    "unknown-force": "A force or area name is not recognised",
+    "code-name-mismatch": "An area code and its name disagree",
+    "duplicate-key": "The same figure appears twice",
+    "vintage-conflict": "A different file already holds this vintage of the same figures",
+    "bad-geometry": "A boundary feature has no usable geometry",
+    "missing-force": "A force expected in the file is absent",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    expected: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown finding code {self.code!r}")
+
+    @property
+    def title(self) -> str:
+        return CODES[self.code]
+
+    def location(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column!r}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        text = f"{self.location()}: [{self.code}] {self.message}"
+        if self.value is not None:
+            text += f" (found {self.value!r}"
+            text += f"; expected {self.expected})" if self.expected else ")"
+        elif self.expected:
+            text += f" (expected {self.expected})"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, **asdict(self)}
+
+
+class FindingLimit:
+    """Collects findings, keeping at most `limit` of each code per file so a bad file cannot flood memory."""
+
+    def __init__(self, limit: int = 50) -> None:
+        self.limit = limit
+        self.kept: list[Finding] = []
+        self.suppressed: dict[tuple[str, str], int] = {}
+        self._counts: dict[tuple[str, str], int] = {}
+
+    def add(self, finding: Finding) -> None:
+        key = (finding.file, finding.code)
+        self._counts[key] = self._counts.get(key, 0) + 1
+        if self._counts[key] <= self.limit:
+            self.kept.append(finding)
+        else:
+            self.suppressed[key] = self.suppressed.get(key, 0) + 1
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        for finding in findings:
+            self.add(finding)
+
+    def __bool__(self) -> bool:
+        return bool(self.kept)
+
+    def summary_lines(self) -> list[str]:
+        return [f"{file}: {count} more [{code}] problems not listed" for (file, code), count in self.suppressed.items()]
+
+
+class ImportFailed(PeelError):
+    """Raised when any file of an import has problems; nothing was loaded."""
+
+    exit_code = 4
+
+    def __init__(self, findings: list[Finding], suppressed: list[str] | None = None) -> None:
+        self.findings = findings
+        self.suppressed = suppressed or []
+        files = sorted({f.file for f in findings})
+        super().__init__(
+            f"{len(findings)} problem(s) in {len(files)} file(s); nothing was imported and the "
+            "warehouse is unchanged:\n"
+            + "\n".join(f"  - {f}" for f in findings)
+            + "".join(f"\n  - {line}" for line in self.suppressed)
+        )

@@ -1,0 +1,290 @@
+"""The DuckDB warehouse: tidy facts with provenance and vintages, loaded atomically."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from peelkit import config
+from peelkit.findings import Finding
+
+SCHEMA_VERSION = 1
+
+# Every fact is one number for one area, period and measure; `offence` and `outcome_type` carry the
+# breakdown where a source has one (an offence group label, or a Home Office offence code).
+FACT_KEY = ("dataset", "area_code", "period_start", "period_end", "measure", "offence", "outcome_type")
+
+FACT_COLUMNS: dict[str, str] = {
+    "dataset": "VARCHAR NOT NULL",
+    "area_code": "VARCHAR NOT NULL",
+    "period_start": "DATE NOT NULL",
+    "period_end": "DATE NOT NULL",
+    "measure": "VARCHAR NOT NULL",
+    "offence": "VARCHAR",
+    "outcome_type": "SMALLINT",
+    "value": "DOUBLE",
+    "marker": "VARCHAR",
+}
+
+# Tables other than facts that sources fill; each row also gets the import_id it came from.
+SIDE_TABLES: dict[str, dict[str, str]] = {
+    "offence_codes": {
+        "offence_code": "VARCHAR",
+        "description": "VARCHAR",
+        "offence_group": "VARCHAR",
+        "offence_subgroup": "VARCHAR",
+    },
+    "outcome_types": {"outcome_type": "SMALLINT", "description": "VARCHAR", "outcome_group": "VARCHAR"},
+    "street_records": {
+        "crime_id": "VARCHAR",
+        "month": "DATE",
+        "reported_by": "VARCHAR",
+        "falls_within": "VARCHAR",
+        "area_code": "VARCHAR",
+        "longitude": "DOUBLE",
+        "latitude": "DOUBLE",
+        "location": "VARCHAR",
+        "lsoa_code": "VARCHAR",
+        "lsoa_name": "VARCHAR",
+        "crime_type": "VARCHAR",
+        "last_outcome": "VARCHAR",
+        "context": "VARCHAR",
+    },
+    "boundaries": {"area_code": "VARCHAR", "name": "VARCHAR", "geometry": "VARCHAR", "properties": "VARCHAR"},
+    "lsoa_force": {
+        "lsoa_code": "VARCHAR",
+        "lsoa_name": "VARCHAR",
+        "local_authority_code": "VARCHAR",
+        "local_authority_name": "VARCHAR",
+        "area_code": "VARCHAR",
+    },
+    "offence_categories": {
+        "offence_code": "VARCHAR",
+        "description": "VARCHAR",
+        "offence_group": "VARCHAR",
+        "offence_subgroup": "VARCHAR",
+        "police_uk_category": "VARCHAR",
+    },
+}
+
+
+def _ddl() -> list[str]:
+    facts = ", ".join(f"{name} {kind}" for name, kind in FACT_COLUMNS.items())
+    statements = [
+        "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        "CREATE SEQUENCE IF NOT EXISTS import_ids START 1",
+        """CREATE TABLE IF NOT EXISTS imports (
+            import_id INTEGER PRIMARY KEY, source VARCHAR NOT NULL, publisher VARCHAR NOT NULL,
+            file_name VARCHAR NOT NULL, file_path VARCHAR NOT NULL, sha256 VARCHAR NOT NULL UNIQUE,
+            vintage VARCHAR NOT NULL, datasets VARCHAR[] NOT NULL, row_count BIGINT NOT NULL,
+            synthetic BOOLEAN NOT NULL DEFAULT FALSE, imported_at TIMESTAMP NOT NULL)""",
+        f"CREATE TABLE IF NOT EXISTS facts (vintage VARCHAR NOT NULL, import_id INTEGER NOT NULL, {facts})",
+        # Newer vintages revise older ones figure by figure; a period a newer release no longer carries
+        # keeps its value from the latest release that did.
+        f"""CREATE OR REPLACE VIEW latest_facts AS SELECT * FROM facts
+            QUALIFY row_number() OVER (PARTITION BY {", ".join(FACT_KEY)} ORDER BY vintage DESC) = 1""",
+    ]
+    for table, columns in SIDE_TABLES.items():
+        cols = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+        statements.append(f"CREATE TABLE IF NOT EXISTS {table} (import_id INTEGER NOT NULL, {cols})")
+    return statements
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if need be) the warehouse with its schema."""
+    path = path or config.warehouse_path()
+    if read_only and not path.exists():
+        con = duckdb.connect(":memory:")
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only or not path.exists():
+        for statement in _ddl():
+            con.execute(statement)
+        con.execute(
+            "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING", [str(SCHEMA_VERSION)]
+        )
+    return con
+
+
+@dataclass
+class Stage:
+    """What one file's reader hands to the warehouse: staged rows and the problems it found.
+
+    Readers call `add_facts` / `add_rows` with columns (lists of equal length) or SQL, and `problem`
+    for each problem; nothing reaches the warehouse tables unless the whole batch is clean.
+    """
+
+    con: duckdb.DuckDBPyConnection
+    file_label: str
+    findings: list[Finding] = field(default_factory=list)
+    vintage: str | None = None
+    datasets: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    row_count: int = 0
+    max_findings_per_code: int = 50
+    _suppressed: dict[str, int] = field(default_factory=dict)
+    _counts: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE stage_facts AS SELECT * EXCLUDE (vintage, import_id) FROM facts LIMIT 0"
+        )
+        for table in SIDE_TABLES:
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE stage_{table} AS SELECT * EXCLUDE (import_id) FROM {table} LIMIT 0"
+            )
+
+    def problem(self, code: str, message: str, **where: Any) -> None:
+        self._counts[code] = self._counts.get(code, 0) + 1
+        if self._counts[code] > self.max_findings_per_code:
+            self._suppressed[code] = self._suppressed.get(code, 0) + 1
+            return
+        self.findings.append(Finding(code=code, message=message, file=self.file_label, **where))
+
+    @property
+    def suppressed(self) -> list[str]:
+        return [f"{self.file_label}: {n} more [{code}] problems not listed" for code, n in self._suppressed.items()]
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def add_facts(self, columns: dict[str, Sequence[Any]]) -> None:
+        self._add("stage_facts", FACT_COLUMNS, columns)
+        self.datasets.update(set(columns["dataset"]))
+
+    def add_rows(self, table: str, columns: dict[str, Sequence[Any]]) -> None:
+        self._add(f"stage_{table}", SIDE_TABLES[table], columns)
+
+    def _add(self, target: str, schema: dict[str, str], columns: dict[str, Sequence[Any]]) -> None:
+        import pyarrow as pa
+
+        lengths = {len(v) for v in columns.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"columns of unequal length staged for {target}")
+        if not lengths or lengths == {0}:
+            return
+        unknown = set(columns) - set(schema)
+        if unknown:
+            raise ValueError(f"unknown columns {sorted(unknown)} staged for {target}")
+        batch = pa.table({name: list(values) for name, values in columns.items()})
+        names = ", ".join(columns)
+        self.con.register("_stage_batch", batch)
+        try:
+            self.con.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM _stage_batch")
+        finally:
+            self.con.unregister("_stage_batch")
+        if target == "stage_facts":
+            self.row_count += lengths.pop()
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    import_id: int
+    source: str
+    file_name: str
+    sha256: str
+    vintage: str
+    datasets: tuple[str, ...]
+    row_count: int
+    status: str  # "loaded" or "already loaded"
+
+
+def check_staged(stage: Stage) -> None:
+    """Problems only visible once a file is fully staged: repeated figures, clashes with loaded vintages."""
+    con = stage.con
+    key = ", ".join(FACT_KEY)
+    duplicates = con.execute(
+        f"SELECT {key}, count(*) FROM stage_facts GROUP BY ALL HAVING count(*) > 1 LIMIT 20"
+    ).fetchall()
+    for dup in duplicates:
+        label = ", ".join(f"{k}={v}" for k, v in zip(FACT_KEY, dup[:-1], strict=True) if v is not None)
+        stage.problem("duplicate-key", f"the figure for {label} appears {dup[-1]} times; keep one row")
+    if stage.vintage is None:
+        return
+    clash = con.execute(
+        f"""SELECT i.file_name, f.dataset, f.area_code, f.period_end FROM facts f
+            JOIN imports i USING (import_id)
+            JOIN stage_facts s USING ({key})
+            WHERE f.vintage = ? LIMIT 1""",
+        [stage.vintage],
+    ).fetchone()
+    if clash:
+        stage.problem(
+            "vintage-conflict",
+            f"{clash[0]} already holds vintage {stage.vintage} of {clash[1]} (e.g. {clash[2]} to "
+            f"{clash[3]}) with other content; if this is a newer release, import it with "
+            "--vintage YYYY-MM-DD naming its release date",
+            value=stage.vintage,
+        )
+
+
+def commit_stage(
+    stage: Stage, *, source: str, publisher: str, path: Path, sha256: str, synthetic: bool = False
+) -> ImportRecord:
+    con = stage.con
+    if stage.vintage is None:
+        raise ValueError("a staged file needs a vintage before it is committed")
+    import_id = con.execute("SELECT nextval('import_ids')").fetchone()[0]  # type: ignore[index]
+    con.execute(
+        "INSERT INTO facts SELECT ?, ?, * FROM stage_facts", [stage.vintage, import_id]
+    )
+    for table in SIDE_TABLES:
+        con.execute(f"INSERT INTO {table} SELECT ?, * FROM stage_{table}", [import_id])
+        side_rows = con.execute(f"SELECT count(*) FROM stage_{table}").fetchone()[0]  # type: ignore[index]
+        if side_rows and table in {"street_records", "boundaries", "lsoa_force", "offence_categories"}:
+            stage.datasets.add(table)
+            stage.row_count += side_rows
+    datasets = tuple(sorted(stage.datasets))
+    con.execute(
+        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            import_id,
+            source,
+            publisher,
+            path.name,
+            str(path),
+            sha256,
+            stage.vintage,
+            list(datasets),
+            stage.row_count,
+            synthetic,
+            datetime.now(UTC).replace(tzinfo=None),
+        ],
+    )
+    return ImportRecord(import_id, source, path.name, sha256, stage.vintage, datasets, stage.row_count, "loaded")
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    else:
+        con.execute("COMMIT")
+
+
+def latest_or_pinned(dataset: str, vintage: str | None = None) -> tuple[str, list[Any]]:
+    """SQL (and parameters) selecting a dataset's facts: latest vintage per figure unless one is pinned."""
+    if vintage is None:
+        return "SELECT * FROM latest_facts WHERE dataset = ?", [dataset]
+    return "SELECT * FROM facts WHERE dataset = ? AND vintage = ?", [dataset, vintage]
