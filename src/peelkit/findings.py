@@ -31,6 +31,9 @@ CODES: dict[str, str] = {
     "vintage-conflict": "A different file already holds this vintage of the same figures",
     "bad-geometry": "A boundary feature has no usable geometry",
     "missing-force": "A force expected in the file is absent",
+    "bad-header": "A table's header row cannot be found or read",
+    "bad-period": "A period label cannot be read",
+    "unexpected-value": "A value is not one of those allowed",
 }
 
 

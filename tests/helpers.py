@@ -1,0 +1,56 @@
+"""Test helpers: import files into a scratch warehouse and assert on the outcome."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from peelkit import warehouse
+from peelkit.findings import Finding, ImportFailed
+from peelkit.importer import ImportReport, import_paths
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def snapshot(db: Path) -> dict[str, object]:
+    """Every table's rows, to prove a failed import changed nothing."""
+    if not db.exists():
+        return {}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()]
+        return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in sorted(tables)}
+    finally:
+        con.close()
+
+
+def load(db: Path, *paths: Path, vintage: str | None = None) -> ImportReport:
+    return import_paths(list(paths), vintage=vintage, db_path=db)
+
+
+def load_fails(db: Path, *paths: Path, vintage: str | None = None) -> list[Finding]:
+    """Import that must fail; returns the findings and checks the warehouse is exactly as before."""
+    warehouse.connect(db).close()  # the schema exists before, so "unchanged" is a real comparison
+    before = snapshot(db)
+    with pytest.raises(ImportFailed) as caught:
+        import_paths(list(paths), vintage=vintage, db_path=db)
+    assert snapshot(db) == before, "a failed import changed the warehouse"
+    return caught.value.findings
+
+
+def codes(findings: list[Finding]) -> set[str]:
+    return {f.code for f in findings}
+
+
+def query(db: Path, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
