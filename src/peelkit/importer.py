@@ -10,7 +10,7 @@ from peelkit import warehouse
 from peelkit.errors import ConfigError
 from peelkit.findings import Finding, ImportFailed
 from peelkit.periods import VINTAGE_PATTERN
-from peelkit.sources import REGISTRY, Source, Sniff, load_builtin_sources, sniff
+from peelkit.sources import REGISTRY, Sniff, Source, load_builtin_sources, sniff
 
 # Files a data folder carries beside the data: documentation and checksums, never imported.
 IGNORED_NAMES = {"SHA256SUMS", "README", "LICENSE", "MANIFEST"}

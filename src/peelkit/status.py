@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from peelkit import forces, warehouse
+from peelkit import config, forces, warehouse
 
 
 def dataset_status(db_path: Path | None = None) -> list[dict[str, Any]]:
-    path = db_path or warehouse.config.warehouse_path()
+    path = db_path or config.warehouse_path()
     if not path.exists():
         return []
     con = warehouse.connect(path, read_only=True)
@@ -38,7 +38,7 @@ def dataset_status(db_path: Path | None = None) -> list[dict[str, Any]]:
                 "vintages": vintages,
             })
         for table in ("street_records", "boundaries", "lsoa_force", "offence_categories"):
-            n, areas, vintages = con.execute(
+            n, areas, vintages = con.execute(  # type: ignore[misc]
                 f"""SELECT count(*), list(DISTINCT t.area_code) FILTER (WHERE t.area_code IS NOT NULL),
                            list(DISTINCT i.vintage ORDER BY i.vintage)
                     FROM {table} t JOIN imports i USING (import_id)"""
@@ -54,7 +54,9 @@ def dataset_status(db_path: Path | None = None) -> list[dict[str, Any]]:
                 entry["forces_present"] = len(present)
                 entry["forces_missing"] = sorted(territorial[c] for c in territorial if c not in present)
             if table == "street_records":
-                first, last = con.execute("SELECT min(month), max(month) FROM street_records").fetchone()
+                first, last = con.execute(  # type: ignore[misc]
+                    "SELECT min(month), max(month) FROM street_records"
+                ).fetchone()
                 entry["period_first_start"], entry["period_last_end"] = first.isoformat(), last.isoformat()
             result.append(entry)
         return result
@@ -63,7 +65,7 @@ def dataset_status(db_path: Path | None = None) -> list[dict[str, Any]]:
 
 
 def imports_list(db_path: Path | None = None) -> list[dict[str, Any]]:
-    path = db_path or warehouse.config.warehouse_path()
+    path = db_path or config.warehouse_path()
     if not path.exists():
         return []
     con = warehouse.connect(path, read_only=True)

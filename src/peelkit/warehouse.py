@@ -218,10 +218,12 @@ def check_staged(stage: Stage) -> None:
         stage.problem("duplicate-key", f"the figure for {label} appears {dup[-1]} times; keep one row")
     if stage.vintage is None:
         return
+    # offence and outcome_type are often NULL, and NULL = NULL is not true in SQL.
+    null_safe = " AND ".join(f"f.{k} IS NOT DISTINCT FROM s.{k}" for k in FACT_KEY)
     clash = con.execute(
         f"""SELECT i.file_name, f.dataset, f.area_code, f.period_end FROM facts f
             JOIN imports i USING (import_id)
-            JOIN stage_facts s USING ({key})
+            JOIN stage_facts s ON {null_safe}
             WHERE f.vintage = ? LIMIT 1""",
         [stage.vintage],
     ).fetchone()

@@ -23,7 +23,7 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 def _open_text(path: Path) -> IO[str]:
     with path.open("rb") as probe:
         magic = probe.read(2)
-    raw: IO[bytes] = gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")
+    raw: IO[bytes] = gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")  # type: ignore[assignment]  # noqa: SIM115
     return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
 
 

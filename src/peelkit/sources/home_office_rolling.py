@@ -25,6 +25,7 @@ def read(path: Path, stage: Stage) -> None:
     seen: dict[tuple[str, date, str], int] = {}
     snapped: dict[str, date] = {}
     negatives = 0
+    ends: list[date] = []
     for row, record in CsvRows(path, stage, COLUMNS):
         end = parse_dmy(stage, record["12 months ending"], row, "12 months ending")
         area = parse_area(stage, record["PFA"], row, "PFA")
@@ -60,6 +61,7 @@ def read(path: Path, stage: Stage) -> None:
         columns["area_code"].append(area.code)
         columns["period_start"].append(period.start)
         columns["period_end"].append(period.end)
+        ends.append(period.end)
         columns["offence"].append(offence)
         columns["value"].append(float(count))
     for text, fixed in snapped.items():
@@ -71,7 +73,7 @@ def read(path: Path, stage: Stage) -> None:
     if not stage.ok or n == 0:
         return
     stage.add_facts({"dataset": [DATASET] * n, "measure": ["offences"] * n, **columns})
-    stage.vintage = stage.vintage or periods.vintage_of(max(columns["period_end"]))  # type: ignore[type-var]
+    stage.vintage = stage.vintage or periods.vintage_of(max(ends))
 
 
 SOURCE = register(

@@ -1,0 +1,47 @@
+# One Makefile: `make demo` and `make test` are the two commands a newcomer runs first.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PEEL_DATA_DIR ?= $(abspath ../shared/data)
+PEEL_HOME ?= $(abspath .peel)
+export PEEL_DATA_DIR PEEL_HOME
+
+.PHONY: help install demo test lint typecheck pytest bench clean
+
+help:
+	@echo "make demo   - set up, import the official data from PEEL_DATA_DIR, show what was loaded"
+	@echo "make test   - set up, then ruff, mypy and the whole pytest suite"
+	@echo "make bench  - run the benchmark scripts in benchmarks/"
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/peel data import "$(PEEL_DATA_DIR)"
+	$(BIN)/peel data status
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest -n 2
+
+test: lint typecheck pytest
+
+bench: install
+	$(BIN)/python benchmarks/import_street.py
+
+clean:
+	rm -rf $(VENV) .peel .pytest_cache .mypy_cache .ruff_cache benchmarks/_work
