@@ -60,3 +60,8 @@ def test_slug_is_lower_case_hyphenated() -> None:
 def test_footnote_digits_never_change_the_match(force: forces.Area, footnote: int) -> None:
     assert forces.match(f"{force.name}{footnote}") == force
     assert forces.match(force.name.upper()) == force
+
+
+def test_unknown_gss_code_is_not_read_as_footnoted() -> None:
+    assert forces.find("E23000099") is None
+    assert forces.find("E23000017").name == "Warwickshire"  # type: ignore[union-attr]

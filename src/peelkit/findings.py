@@ -34,6 +34,7 @@ CODES: dict[str, str] = {
     "bad-header": "A table's header row cannot be found or read",
     "bad-period": "A period label cannot be read",
     "unexpected-value": "A value is not one of those allowed",
+    "bad-json": "The file is not valid JSON or not the expected JSON structure",
 }
 
 

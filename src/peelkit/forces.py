@@ -20,6 +20,7 @@ ENGLAND_AND_WALES = "K04000001"
 # ONS and Home Office labels carry footnote markers ("Warwickshire9", "North West9", "Area 1,2").
 _FOOTNOTE = re.compile(r"[\d,\s]+$")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_GSS_CODE = re.compile(r"^[A-Z]\d{8}$")
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,9 @@ def find(name_or_code: str) -> Area | None:
         return None
     index = _index()
     raw = name_or_code.strip()
+    if _GSS_CODE.match(raw.upper()):
+        # A code is matched exactly: its trailing digits are not footnote markers.
+        return next((a for a in all_areas() if a.code == raw.upper()), None)
     return index.get(raw.lower()) or index.get(normalise(raw)) or index.get(_drop_service_word(raw))
 
 

@@ -58,6 +58,10 @@ def recognise(found: Sniff, label: str) -> Source | Finding:
     suffix = found.path.suffix.lower()
     if found.container == "empty":
         return Finding("empty-file", "the file is empty", label, expected="an official data file")
+    if found.container in ("xlsx", "ods") and not found.sheet_names:
+        return Finding("not-a-workbook", "the workbook cannot be opened (it may be damaged or password "
+                       "protected); open it in a spreadsheet program and save it again", label,
+                       expected="a readable XLSX or ODS workbook")
     if suffix in WORKBOOK_SUFFIXES and found.container not in ("xlsx", "ods"):
         return Finding("not-a-workbook", f"the file is named {suffix} but is not a readable workbook; "
                        "open it in a spreadsheet program and save it again as .xlsx or .ods", label,
