@@ -172,6 +172,48 @@ def data_fetch(
     typer.echo("Download these by hand from their publishers' pages:\n  " + "\n  ".join(MANUAL_PAGES))
 
 
+@app.command("indicators")
+def indicators_command(
+    publication: Annotated[str, typer.Option(help="Publication id, or the path of a publication .toml file.")] = (
+        "peel-effectiveness-2017"),
+    force: Annotated[str | None, typer.Option(help="One force (any spelling, or its code).")] = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", help="Output for people or machines.")] = ListFormat.table,
+    earlier: Annotated[bool, typer.Option("--earlier", help="Also the earlier years shown beside some figures.")] = (
+        False),
+) -> None:
+    """Evaluate a publication's indicators for every force and England and Wales.
+
+    Example: peel indicators --publication peel-effectiveness-2017 --force Warwickshire
+    """
+    from peelkit import config, forces, warehouse
+    from peelkit.indicators import engine
+    from peelkit.indicators import publication as publications
+
+    try:
+        spec = publications.load(publication)
+        force_code = forces.match_force(force).code if force else None
+        con = warehouse.connect(config.warehouse_path(), read_only=True)
+        try:
+            results = engine.evaluate_publication(con, spec, force_code, include_earlier=earlier)
+        finally:
+            con.close()
+    except PeelError as error:
+        _fail(error, fmt.value)
+        return
+    if fmt == ListFormat.csv:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(engine.CSV_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(r.csv_row() for r in results if earlier or r.period == spec.periods[r.indicator].main)
+    elif fmt == ListFormat.json:
+        _print_json([engine.result_json(r) for r in results])
+    else:
+        from peelkit.indicators.table import force_in_numbers
+
+        force_in_numbers(spec, results, force_code)
+
+
 @app.command("forces")
 def forces_list(
     name: Annotated[str | None, typer.Argument(help="A name or code to match (any spelling a source uses).")] = None,

@@ -53,6 +53,7 @@ __all__ = [
     "proportion_funnel_limits",
     "rate",
     "rate_funnel_point",
+    "rate_ratio_interval",
     "ratio_funnel_point",
     "wilson_interval",
 ]
@@ -422,6 +423,30 @@ def change_significance(
         p_value = float(2 * _st.norm.sf(abs(z)))
         return ChangeTest(pct_change, z, p_value, p_value < alpha, "two-proportion z-test (pooled)")
     raise ValueError(f"kind must be 'rate' or 'proportion', got {kind!r}")
+
+
+def rate_ratio_interval(count_now: float, count_before: float, confidence: float = CONFIDENCE_95) -> tuple[float, float]:
+    """Exact interval for the ratio of two Poisson counts with equal exposure (now / before).
+
+    Conditional on the total k = now + before, now ~ Binomial(k, pi) with ratio = pi / (1 - pi); the
+    Clopper-Pearson interval for pi (beta quantiles, as ``scipy.stats.binomtest(...).proportion_ci(method=
+    'exact')``) is mapped through that function (Armitage & Berry 2002). The upper limit is infinite when before is 0.
+    """
+    conf = _confidence(confidence)
+    for name, value in (("count_now", count_now), ("count_before", count_before)):
+        _check_count(value, name)
+        if value != int(value):
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+    now, total = int(count_now), int(count_now) + int(count_before)
+    if total == 0:
+        return 0.0, math.inf
+    # Clopper-Pearson limits as beta quantiles (closed form; much faster than root finding).
+    alpha = 1 - conf
+    low = 0.0 if now == 0 else float(_sp.betaincinv(now, total - now + 1, alpha / 2))
+    high = 1.0 if now == total else float(_sp.betaincinv(now + 1, total - now, 1 - alpha / 2))
+    lower = low / (1 - low) if low < 1 else math.inf
+    upper = high / (1 - high) if high < 1 else math.inf
+    return lower, upper
 
 
 # --------------------------------------------------------------------------- funnel plots

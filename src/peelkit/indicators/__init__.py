@@ -1,0 +1,1 @@
+"""Indicators: declarative definitions (catalogue), publications as data files, and the engine."""

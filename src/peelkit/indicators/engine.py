@@ -1,0 +1,353 @@
+"""Evaluate a publication's indicators for the 43 forces and England and Wales, from the warehouse."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import duckdb
+
+from peelkit import forces, stats
+from peelkit.forces import ENGLAND_AND_WALES
+from peelkit.indicators.catalogue import BY_ID, DATASET_TITLES, POPULATION, Indicator, Input
+from peelkit.indicators.display import DASH, display
+from peelkit.indicators.publication import Group, Publication
+from peelkit.periods import Period, add_months, month_end, months_to
+
+ResultStatus = Literal["ok", "missing", "excluded", "partial"]
+
+
+@dataclass(frozen=True)
+class Result:
+    force_code: str
+    force_name: str
+    indicator: str
+    period: Period
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    lower_95: float | None
+    upper_95: float | None
+    lower_99_8: float | None
+    upper_99_8: float | None
+    comparison: str
+    status: ResultStatus
+    note: str
+    display: str
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def csv_row(self) -> dict[str, Any]:
+        return {
+            "force_code": self.force_code, "force_name": self.force_name, "indicator": self.indicator,
+            "value": _num(self.value), "display": self.display, "numerator": _num(self.numerator),
+            "denominator": _num(self.denominator), "lower_95": _num(self.lower_95), "upper_95": _num(self.upper_95),
+            "comparison": self.comparison, "status": self.status, "note": self.note,
+        }
+
+
+CSV_COLUMNS = ("force_code", "force_name", "indicator", "value", "display", "numerator", "denominator",
+               "lower_95", "upper_95", "comparison", "status", "note")
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+@dataclass(frozen=True)
+class Sum:
+    total: float | None  # None when any contributing figure was published as missing
+    months_covered: int
+    marker: str | None
+
+
+@dataclass
+class _Inputs:
+    numerator: float | None = None
+    denominator: float | None = None
+    status: ResultStatus = "ok"
+    notes: list[str] = field(default_factory=list)
+    shown: tuple[float, float] | None = None  # a combined group's figure, shown for each member
+
+
+class Engine:
+    """Evaluates indicators against one warehouse connection; input sums are cached per period."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, publication: Publication) -> None:
+        self.con = con
+        self.publication = publication
+        self._cache: dict[tuple[Input, Period], dict[str, Sum]] = {}
+        self._loaded: dict[str, bool] = {}
+        self.forces = forces.forces()
+
+    # ----------------------------------------------------------------------------------------- inputs
+
+    def _facts(self, dataset: str) -> tuple[str, list[Any]]:
+        vintage = self.publication.vintages.get(dataset)
+        if vintage is None:
+            return "latest_facts", []
+        return "(SELECT * FROM facts WHERE vintage = ?)", [vintage]
+
+    def dataset_loaded(self, dataset: str) -> bool:
+        if dataset not in self._loaded:
+            source, params = self._facts(dataset)
+            row = self.con.execute(f"SELECT count(*) FROM {source} WHERE dataset = ?", [*params, dataset]).fetchone()
+            self._loaded[dataset] = bool(row and row[0])
+        return self._loaded[dataset]
+
+    def sums(self, spec: Input, period: Period) -> dict[str, Sum]:
+        key = (spec, period)
+        if key in self._cache:
+            return self._cache[key]
+        source, params = self._facts(spec.dataset)
+        where = ["dataset = ?", "measure = ?", "period_start >= ?", "period_end <= ?"]
+        args: list[Any] = [*params, spec.dataset, spec.measure, period.start, period.end]
+        if spec.exclude_offences:
+            where.append(f"coalesce(offence, '') NOT IN ({', '.join('?' * len(spec.exclude_offences))})")
+            args.extend(spec.exclude_offences)
+        if spec.outcome_types is not None:
+            where.append(f"outcome_type IN ({', '.join('?' * len(spec.outcome_types))})")
+            args.extend(spec.outcome_types)
+        rows = self.con.execute(
+            f"""SELECT area_code, sum(value), count(*) - count(value), any_value(marker) FILTER (marker IS NOT NULL),
+                       list(DISTINCT [period_start, period_end])
+                FROM {source} WHERE {' AND '.join(where)} GROUP BY area_code""",
+            args,
+        ).fetchall()
+        result = {}
+        for area_code, total, n_missing, marker, spans in rows:
+            months = sum(_months(start, end) for start, end in spans)
+            result[area_code] = Sum(None if n_missing else float(total), months, marker)
+        self._cache[key] = result
+        return result
+
+    def _input(self, spec: Input, period: Period, area_code: str, into: _Inputs, role: str) -> float | None:
+        if spec == POPULATION:
+            return self._population(area_code, into)
+        sums = self.sums(spec, period)
+        found = sums.get(area_code)
+        wanted = 0 if period.start == period.end else period.months
+        if found is None:
+            if not self.dataset_loaded(spec.dataset):
+                into.notes.append(f"{spec.missing_reason} ({spec.label})")
+            elif not sums:
+                into.notes.append(f"no {spec.label} figures are loaded for {period.label()}")
+            else:
+                into.notes.append(f"no {spec.label} figure for this force for {period.label()}")
+            into.status = "missing"
+            return None
+        if found.total is None:
+            into.notes.append(f"{spec.label} is published as not available ('{found.marker}') for {period.label()}")
+            into.status = "missing"
+            return None
+        if found.months_covered != wanted:
+            source = DATASET_TITLES.get(spec.dataset, spec.dataset)
+            shortfall = f"{source}: only {found.months_covered} of the {wanted} months of {period.label()} are loaded"
+            if not self.publication.allow_partial_periods:
+                into.notes.append(shortfall)
+                into.status = "missing"
+                return None
+            into.notes.append(shortfall + "; the figure covers those months only")
+            into.status = "partial"
+        return found.total
+
+    def _population(self, area_code: str, into: _Inputs) -> float | None:
+        as_at = self.publication.population_as_at
+        sums = self.sums(POPULATION, Period(as_at, as_at))
+        found = sums.get(area_code)
+        if found is None or found.total is None:
+            into.notes.append(f"no ONS population estimate as at {as_at:%-d %B %Y} is loaded for this force")
+            into.status = "missing"
+            return None
+        return found.total
+
+    # -------------------------------------------------------------------------------------- evaluation
+
+    def evaluate_all(self, include_earlier: bool = False) -> list[Result]:
+        results = []
+        for indicator_id, periods in self.publication.periods.items():
+            results.extend(self.evaluate(indicator_id, periods.main))
+            if include_earlier:
+                for earlier in periods.compare_with:
+                    results.extend(self.evaluate(indicator_id, earlier))
+        return results
+
+    def evaluate(self, indicator_id: str, period: Period) -> list[Result]:
+        indicator = BY_ID[indicator_id]
+        gathered = {force.code: self._gather(indicator, period, force.code) for force in self.forces}
+        group = self._group(indicator_id, period)
+        if group is not None:
+            self._combine(group, gathered)
+        ew = self._england_and_wales(indicator, gathered)
+        ew_result = self._result(indicator, period, ENGLAND_AND_WALES, ew, None)
+        results = [self._result(indicator, period, code, inputs, ew_result) for code, inputs in gathered.items()]
+        return [*results, ew_result]
+
+    def _gather(self, indicator: Indicator, period: Period, area_code: str) -> _Inputs:
+        inputs = _Inputs()
+        exclusion = self.publication.exclusion(area_code, indicator.id)
+        if exclusion and exclusion.status == "excluded":
+            inputs.status = "excluded"
+            inputs.notes.append(exclusion.reason)
+            return inputs
+        if indicator.kind == "change":
+            before = _shift(period, -indicator.change_months)
+            inputs.numerator = self._input(indicator.numerator, period, area_code, inputs, "numerator")
+            inputs.denominator = self._input(indicator.numerator, before, area_code, inputs, "previous")
+        else:
+            inputs.numerator = self._input(indicator.numerator, period, area_code, inputs, "numerator")
+            inputs.denominator = self._input(indicator.denominator, period, area_code, inputs, "denominator")
+            override = self._override(area_code, indicator.id)
+            if override is not None and indicator.denominator == POPULATION:
+                inputs.denominator = override[0]
+                inputs.notes.append(override[1])
+        if exclusion and exclusion.status == "partial" and inputs.status == "ok":
+            inputs.status = "partial"
+            inputs.notes.append(exclusion.reason)
+        return inputs
+
+    def _override(self, area_code: str, indicator_id: str) -> tuple[float, str] | None:
+        for override in self.publication.population_overrides:
+            if override.force_code == area_code and (not override.indicators or indicator_id in override.indicators):
+                return override.population, f"population: {override.reason or 'set by the publication'}"
+        return None
+
+    def _group(self, indicator_id: str, period: Period) -> Group | None:
+        for group in self.publication.groups:
+            if indicator_id in group.indicators and period.end in group.periods:
+                return group
+        return None
+
+    @staticmethod
+    def _combine(group: Group, gathered: dict[str, _Inputs]) -> None:
+        members = [gathered[c] for c in group.force_codes]
+        if any(m.status in ("missing", "excluded") for m in members):
+            return
+        numerator = sum(m.numerator or 0.0 for m in members)
+        denominator = sum(m.denominator or 0.0 for m in members)
+        for index, code in enumerate(group.force_codes):
+            member = gathered[code]
+            member.notes.append(f"combined figure for {group.name}")
+            # The group counts once in England and Wales: its first member carries the totals.
+            member.numerator, member.denominator = (numerator, denominator) if index == 0 else (0.0, 0.0)
+            member.status = "partial" if member.status == "partial" else "ok"
+            member.shown = (numerator, denominator)
+
+    def _england_and_wales(self, indicator: Indicator, gathered: dict[str, _Inputs]) -> _Inputs:
+        included = [i for i in gathered.values() if i.status in ("ok", "partial")]
+        ew = _Inputs()
+        if not included:
+            ew.status = "missing"
+            reasons = sorted({n for i in gathered.values() for n in i.notes})
+            ew.notes.append("no force has a figure" + (f": {reasons[0]}" if len(reasons) == 1 else ""))
+            return ew
+        ew.numerator = sum(i.numerator or 0.0 for i in included)
+        ew.denominator = sum(i.denominator or 0.0 for i in included)
+        excluded = [code for code, i in gathered.items() if i.status == "excluded"]
+        missing = [code for code, i in gathered.items() if i.status == "missing"]
+        if excluded:
+            ew.notes.append(f"excludes {_names(excluded)} (excluded from this indicator)")
+        if missing:
+            ew.status = "partial"
+            ew.notes.append(f"excludes {_names(missing)} (no figure)")
+        return ew
+
+    def _result(self, indicator: Indicator, period: Period, code: str, inputs: _Inputs,
+                ew: Result | None) -> Result:
+        name = forces.match(code).name
+        inputs.notes = list(dict.fromkeys(inputs.notes))  # numerator and denominator may give the same reason
+        numerator, denominator = inputs.shown or (inputs.numerator, inputs.denominator)
+        base = dict(force_code=code, force_name=name, indicator=indicator.id, period=period)
+        if inputs.status in ("missing", "excluded") or numerator is None or denominator is None:
+            return Result(**base, value=None, numerator=numerator, denominator=denominator, lower_95=None,
+                          upper_95=None, lower_99_8=None, upper_99_8=None, comparison="not compared",
+                          status=inputs.status if inputs.status != "ok" else "missing",
+                          note="; ".join(inputs.notes), display=DASH)
+        try:
+            estimate95, estimate998, extra = _estimate(indicator, numerator, denominator)
+        except ValueError as error:
+            return Result(**base, value=None, numerator=numerator, denominator=denominator, lower_95=None,
+                          upper_95=None, lower_99_8=None, upper_99_8=None, comparison="not compared",
+                          status="missing", note=f"cannot compute: {error}", display=DASH)
+        value = None if estimate95.is_missing and math.isnan(estimate95.value) else estimate95.value
+        comparison = "" if ew is None else stats.compare(
+            estimate95 if not math.isnan(estimate95.lower) else None,
+            ew.value, indicator.polarity)
+        return Result(**base, value=value, numerator=numerator, denominator=denominator,
+                      lower_95=_finite(estimate95.lower), upper_95=_finite(estimate95.upper),
+                      lower_99_8=_finite(estimate998.lower), upper_99_8=_finite(estimate998.upper),
+                      comparison=comparison, status=inputs.status, note="; ".join(inputs.notes),
+                      display=display(value, indicator.kind), extra=extra)
+
+
+def _estimate(indicator: Indicator, numerator: float, denominator: float) -> tuple[
+        stats.Estimate, stats.Estimate, dict[str, Any]]:
+    if indicator.kind == "rate":
+        return (stats.rate(numerator, denominator, indicator.multiplier, stats.CONFIDENCE_95),
+                stats.rate(numerator, denominator, indicator.multiplier, stats.CONFIDENCE_99_8), {})
+    if indicator.kind == "proportion":
+        return (stats.proportion(numerator, denominator, indicator.multiplier, stats.CONFIDENCE_95),
+                stats.proportion(numerator, denominator, indicator.multiplier, stats.CONFIDENCE_99_8), {})
+    return _change(numerator, denominator)
+
+
+def _change(now: float, before: float) -> tuple[stats.Estimate, stats.Estimate, dict[str, Any]]:
+    """Percentage change in a count, with an exact interval from the conditional binomial test."""
+    if before <= 0:
+        raise ValueError("the earlier figure is zero or negative, so a percentage change is undefined")
+    test = stats.change_significance(now, 1.0, before, 1.0, kind="rate")
+    value = (now - before) / before * 100
+    estimates = []
+    for confidence in (stats.CONFIDENCE_95, stats.CONFIDENCE_99_8):
+        lower, upper = stats.rate_ratio_interval(now, before, confidence)
+        estimates.append(stats.Estimate(value, (lower - 1) * 100, (upper - 1) * 100, confidence, test.test))
+    extra = {"change_p_value": test.p_value, "change_significant": test.significant, "change_test": test.test}
+    return estimates[0], estimates[1], extra
+
+
+def _finite(value: float) -> float | None:
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+def _months(start: date, end: date) -> int:
+    if start == end:
+        return 0
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def _shift(period: Period, months: int) -> Period:
+    if period.start == period.end:
+        day = add_months(period.end.replace(day=1), months)
+        shifted = day.replace(day=min(period.end.day, month_end(day.year, day.month).day))
+        return Period(shifted, shifted)
+    end = add_months(period.end.replace(day=1), months)
+    return months_to(month_end(end.year, end.month), period.months)
+
+
+def _names(codes: list[str]) -> str:
+    names = [forces.match(c).name for c in codes]
+    return ", ".join(names) if len(names) <= 5 else f"{len(names)} forces"
+
+
+def result_json(result: Result) -> dict[str, Any]:
+    """The JSON form of a result: the CSV fields plus the period, 99.8% limits and change test."""
+    return {
+        **{k: v for k, v in result.__dict__.items() if k not in ("period", "extra")},
+        "period_start": result.period.start.isoformat(),
+        "period_end": result.period.end.isoformat(),
+        **result.extra,
+    }
+
+
+def evaluate_publication(con: duckdb.DuckDBPyConnection, publication: Publication,
+                         force_code: str | None = None, include_earlier: bool = False) -> list[Result]:
+    results = Engine(con, publication).evaluate_all(include_earlier)
+    if force_code is not None:
+        results = [r for r in results if r.force_code in (force_code, ENGLAND_AND_WALES)]
+    return results
+
+
+__all__ = ["CSV_COLUMNS", "Engine", "Result", "evaluate_publication", "result_json"]
