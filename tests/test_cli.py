@@ -94,3 +94,23 @@ def test_fetch_fails_fast_and_clearly_offline(tmp_path: Path, monkeypatch: pytes
     assert "offline" in result.output and "Nothing was downloaded" in result.output
     assert time.perf_counter() - started < 5
     assert list(tmp_path.iterdir()) == []
+
+
+def test_indicators_csv_has_exactly_the_documented_columns(peel_home: Path, tmp_path: Path) -> None:
+    csv_file = write(tmp_path / "r.csv", HEADER + "30-06-2017,Kent,South East,Robbery,5\n")
+    runner.invoke(app, ["data", "import", str(csv_file)])
+    result = runner.invoke(app, ["indicators", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == ("force_code,force_name,indicator,value,display,numerator,denominator,lower_95,upper_95,"
+                        "comparison,status,note")
+    assert len(lines) == 1 + 14 * 44
+    one = runner.invoke(app, ["indicators", "--force", "kent", "--format", "json"])
+    rows = json.loads(one.output)
+    assert {r["force_code"] for r in rows} == {"E23000032", "K04000001"}
+    assert all(r["status"] == "missing" and r["display"] == "–" for r in rows)  # no population loaded
+
+
+def test_indicators_unknown_force(peel_home: Path) -> None:
+    result = runner.invoke(app, ["indicators", "--force", "Kentt"])
+    assert result.exit_code == 2 and "Kent" in result.output

@@ -25,7 +25,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 
 
 def test_every_data_file_loads(loaded: tuple[Path, object]) -> None:
-    db, report = loaded
+    _, report = loaded
     names = {r.file_name for r in report.loaded}  # type: ignore[attr-defined]
     skipped = {Path(s.file).name for s in report.skipped}  # type: ignore[attr-defined]
     assert {"rec-crime-pfa.csv", "prc-pfa-2017-18.csv", "prc-outcomes-open-data-2017-18.csv.gz",

@@ -425,7 +425,9 @@ def change_significance(
     raise ValueError(f"kind must be 'rate' or 'proportion', got {kind!r}")
 
 
-def rate_ratio_interval(count_now: float, count_before: float, confidence: float = CONFIDENCE_95) -> tuple[float, float]:
+def rate_ratio_interval(
+    count_now: float, count_before: float, confidence: float = CONFIDENCE_95
+) -> tuple[float, float]:
     """Exact interval for the ratio of two Poisson counts with equal exposure (now / before).
 
     Conditional on the total k = now + before, now ~ Binomial(k, pi) with ratio = pi / (1 - pi); the

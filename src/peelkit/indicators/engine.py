@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -91,12 +92,14 @@ class Engine:
             return "latest_facts", []
         return "(SELECT * FROM facts WHERE vintage = ?)", [vintage]
 
-    def dataset_loaded(self, dataset: str) -> bool:
-        if dataset not in self._loaded:
-            source, params = self._facts(dataset)
-            row = self.con.execute(f"SELECT count(*) FROM {source} WHERE dataset = ?", [*params, dataset]).fetchone()
-            self._loaded[dataset] = bool(row and row[0])
-        return self._loaded[dataset]
+    def input_loaded(self, spec: Input) -> bool:
+        key = f"{spec.dataset}/{spec.measure}"
+        if key not in self._loaded:
+            source, params = self._facts(spec.dataset)
+            row = self.con.execute(f"SELECT count(*) FROM {source} WHERE dataset = ? AND measure = ?",
+                                   [*params, spec.dataset, spec.measure]).fetchone()
+            self._loaded[key] = bool(row and row[0])
+        return self._loaded[key]
 
     def sums(self, spec: Input, period: Period) -> dict[str, Sum]:
         key = (spec, period)
@@ -131,7 +134,7 @@ class Engine:
         found = sums.get(area_code)
         wanted = 0 if period.start == period.end else period.months
         if found is None:
-            if not self.dataset_loaded(spec.dataset):
+            if not self.input_loaded(spec):
                 into.notes.append(f"{spec.missing_reason} ({spec.label})")
             elif not sums:
                 into.notes.append(f"no {spec.label} figures are loaded for {period.label()}")
@@ -241,8 +244,8 @@ class Engine:
         ew = _Inputs()
         if not included:
             ew.status = "missing"
-            reasons = sorted({n for i in gathered.values() for n in i.notes})
-            ew.notes.append("no force has a figure" + (f": {reasons[0]}" if len(reasons) == 1 else ""))
+            reasons = Counter(n for i in gathered.values() for n in i.notes)
+            ew.notes.append("no force has a figure" + (f": {reasons.most_common(1)[0][0]}" if reasons else ""))
             return ew
         ew.numerator = sum(i.numerator or 0.0 for i in included)
         ew.denominator = sum(i.denominator or 0.0 for i in included)
@@ -260,7 +263,7 @@ class Engine:
         name = forces.match(code).name
         inputs.notes = list(dict.fromkeys(inputs.notes))  # numerator and denominator may give the same reason
         numerator, denominator = inputs.shown or (inputs.numerator, inputs.denominator)
-        base = dict(force_code=code, force_name=name, indicator=indicator.id, period=period)
+        base: dict[str, Any] = {"force_code": code, "force_name": name, "indicator": indicator.id, "period": period}
         if inputs.status in ("missing", "excluded") or numerator is None or denominator is None:
             return Result(**base, value=None, numerator=numerator, denominator=denominator, lower_95=None,
                           upper_95=None, lower_99_8=None, upper_99_8=None, comparison="not compared",
