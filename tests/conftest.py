@@ -40,3 +40,11 @@ def data_dir() -> Path:
 @pytest.fixture
 def warehouse_db(peel_home: Path) -> Iterator[Path]:
     yield peel_home / "warehouse.duckdb"
+
+
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE: `ci` (default, thorough and deterministic) or `dev` (quick).
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("ci", max_examples=200, derandomize=True, deadline=None)
+settings.register_profile("dev", max_examples=25, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

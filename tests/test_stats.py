@@ -270,3 +270,15 @@ def test_errors(call: object, message: str) -> None:
     assert callable(call)
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@given(st.integers(min_value=0, max_value=5000), st.integers(min_value=1, max_value=5000))
+def test_rate_ratio_interval_matches_clopper_pearson(now: int, before: int) -> None:
+    from scipy.stats import binomtest
+
+    ci = binomtest(now, now + before).proportion_ci(confidence_level=0.95, method="exact")
+    lower, upper = stats.rate_ratio_interval(now, before)
+    assert lower == pytest.approx(ci.low / (1 - ci.low), rel=1e-6, abs=1e-12)
+    if ci.high < 1:
+        assert upper == pytest.approx(ci.high / (1 - ci.high), rel=1e-6)
+    assert lower <= now / before <= upper
