@@ -1,0 +1,76 @@
+"""Every insert, update and delete of an audited model writes an audit row (who, when, before, after) in the
+same transaction, so the log cannot miss a change or record one that was rolled back."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, UOWTransaction
+
+from peelkit.ledger.base import AuditLog, Base, utcnow
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _state(obj: Base, which: str) -> dict[str, Any]:
+    state = inspect(obj)
+    values = {}
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if which == "before" and history.deleted:
+            values[attr.key] = _plain(history.deleted[0])
+        elif which == "before" and history.unchanged:
+            values[attr.key] = _plain(history.unchanged[0])
+        elif which == "after":
+            values[attr.key] = _plain(getattr(obj, attr.key))
+        elif which == "before" and history.added and not history.deleted:
+            values[attr.key] = None
+    return values
+
+
+def _record_id(obj: Base) -> str:
+    identity = inspect(obj).identity
+    return "/".join(str(part) for part in identity) if identity else "?"
+
+
+@event.listens_for(Session, "before_flush")
+def _capture_before(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    captured: list[tuple[str, Base, dict[str, Any] | None]] = []
+    for obj in session.dirty:
+        if getattr(obj, "__audited__", False) and session.is_modified(obj, include_collections=False):
+            captured.append(("update", obj, _state(obj, "before")))
+    for obj in session.deleted:
+        if getattr(obj, "__audited__", False):
+            captured.append(("delete", obj, _state(obj, "before")))
+    for obj in session.new:
+        if getattr(obj, "__audited__", False):
+            captured.append(("insert", obj, None))
+    session.info.setdefault("_audit_pending", []).extend(captured)
+
+
+@event.listens_for(Session, "after_flush")
+def _write_audit(session: Session, _flush: UOWTransaction) -> None:
+    pending = session.info.pop("_audit_pending", [])
+    if not pending:
+        return
+    actor = str(session.info.get("actor", "system"))
+    now = utcnow()
+    rows = []
+    for action, obj, before in pending:
+        after = None if action == "delete" else {k: _plain(getattr(obj, k)) for k in
+                                                 (a.key for a in inspect(obj).mapper.column_attrs)}
+        rows.append({"at": now, "actor": actor, "table_name": obj.__tablename__, "record_id": _record_id(obj),
+                     "action": action, "before": before, "after": after})
+    session.connection().execute(AuditLog.__table__.insert(), rows)

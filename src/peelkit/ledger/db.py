@@ -1,0 +1,94 @@
+"""Connecting to the ledger database and bringing its schema up to date with Alembic."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session
+
+from peelkit import config
+
+
+def database_url() -> str:
+    url = os.environ.get("PEEL_DATABASE_URL")
+    if url:
+        return url
+    home = config.peel_home()
+    home.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(home / 'ledger.sqlite3').resolve()}"
+
+
+def _normalise(url: str) -> str:
+    # psycopg 3 is the driver we ship; plain postgresql:// URLs would ask for psycopg2.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+@cache
+def engine_for(url: str) -> Engine:
+    url = _normalise(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("peelkit.ledger").joinpath("migrations")))
+    cfg.set_main_option("sqlalchemy.url", _normalise(url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str | None = None, revision: str = "heads") -> None:
+    """Apply every migration not yet applied (idempotent)."""
+    from alembic import command
+
+    url = url or database_url()
+    cfg = alembic_config(url)
+    with engine_for(url).begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+@contextmanager
+def session_scope(url: str | None = None, actor: str = "system", migrate: bool = True) -> Iterator[Session]:
+    """A session in one transaction, committed at the end; `actor` is recorded in every audit row."""
+    url = url or database_url()
+    if migrate:
+        _upgraded(url)
+    session = Session(engine_for(url), expire_on_commit=False)
+    session.info["actor"] = actor
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+_UPGRADED: set[str] = set()
+
+
+def _upgraded(url: str) -> None:
+    if url not in _UPGRADED:
+        upgrade(url)
+        _UPGRADED.add(url)
