@@ -20,6 +20,9 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Import and inspect the official data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+from peelkit.ledger.cli import ledger_app  # noqa: E402
+
+app.add_typer(ledger_app, name="ledger")
 
 
 class TableFormat(StrEnum):

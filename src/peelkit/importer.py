@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import duckdb
 
 from peelkit import warehouse
 from peelkit.errors import ConfigError
@@ -93,48 +96,71 @@ def import_paths(
     suppressed: list[str] = []
     seen_hashes: dict[str, str] = {}
     con = warehouse.connect(db_path)
+    _bound_memory(con)
     con.execute("BEGIN TRANSACTION")
     committed = False
     try:
+        pending: list[_Pending] = []
         for path in files:
             if on_file:
                 on_file(path)
-            _import_one(con, path, vintage, synthetic, report, findings, suppressed, seen_hashes)
+            item = _recognise_one(con, path, report, findings, seen_hashes)
+            if item is not None:
+                item.stage = warehouse.Stage(con, str(path), vintage=vintage)
+                pending.append(item)
+        _read_all(pending)
+        for item in pending:
+            _finish(item, synthetic, report, findings, suppressed)
         if findings:
             raise ImportFailed(findings, suppressed)
         con.execute("COMMIT")
         committed = True
     finally:
         if not committed:
-            con.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.Error):  # the transaction may already be aborted
+                con.execute("ROLLBACK")
         con.close()
     return report
 
 
-def _import_one(
-    con: object,
+# DuckDB's buffer pool: enough for fast bulk loads, small enough that a national batch stays under 1 GB
+# (above it DuckDB spills to its temp directory in PEEL_HOME).
+MEMORY_LIMIT = "512MB"
+
+
+def _bound_memory(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+
+
+@dataclass
+class _Pending:
+    path: Path
+    source: Source
+    digest: str
+    stage: warehouse.Stage | None = None
+
+
+def _recognise_one(
+    con: duckdb.DuckDBPyConnection,
     path: Path,
-    vintage: str | None,
-    synthetic: bool,
     report: ImportReport,
     findings: list[Finding],
-    suppressed: list[str],
     seen_hashes: dict[str, str],
-) -> None:
+) -> _Pending | None:
     label = str(path)
     if _ignored(path):
         report.skipped.append(Skipped(label, "documentation or checksum file, not data"))
-        return
+        return None
     found = sniff(path)
     source = recognise(found, label)
     if isinstance(source, Finding):
         findings.append(source)
-        return
+        return None
     if source.kind != "warehouse":
         report.skipped.append(Skipped(label, f"{source.title}: {source.kind} data, not warehouse statistics"))
-        return
+        return None
     digest = warehouse.sha256_of(path)
-    previous = con.execute(  # type: ignore[attr-defined]
+    previous = con.execute(
         "SELECT import_id, source, file_name, vintage, datasets, row_count FROM imports WHERE sha256 = ?",
         [digest],
     ).fetchone()
@@ -142,19 +168,40 @@ def _import_one(
         report.unchanged.append(warehouse.ImportRecord(
             previous[0], previous[1], previous[2], digest, previous[3], tuple(previous[4]), previous[5],
             "already loaded"))
-        return
+        return None
     if digest in seen_hashes:
         report.skipped.append(Skipped(label, f"same content as {seen_hashes[digest]}"))
-        return
+        return None
     seen_hashes[digest] = label
-    stage = warehouse.Stage(con, label, vintage=vintage)  # type: ignore[arg-type]
-    source.read(path, stage)
+    return _Pending(path, source, digest)
+
+
+def _read_all(pending: list[_Pending]) -> None:
+    """Read each file; a source with a bulk reader gets all of its files in one call."""
+    by_source: dict[str, list[_Pending]] = {}
+    for item in pending:
+        by_source.setdefault(item.source.name, []).append(item)
+    for items in by_source.values():
+        source = items[0].source
+        if source.read_many is not None:
+            source.read_many([(item.path, item.stage) for item in items if item.stage is not None])
+        else:
+            for item in items:
+                assert item.stage is not None
+                source.read(item.path, item.stage)
+
+
+def _finish(item: _Pending, synthetic: bool, report: ImportReport, findings: list[Finding],
+            suppressed: list[str]) -> None:
+    stage = item.stage
+    assert stage is not None
     if stage.ok:
         warehouse.check_staged(stage)
-    report.notes.extend(f"{label}: {note}" for note in stage.notes)
+    report.notes.extend(f"{stage.file_label}: {note}" for note in stage.notes)
     if not stage.ok:
         findings.extend(stage.findings)
         suppressed.extend(stage.suppressed)
         return
     report.loaded.append(warehouse.commit_stage(
-        stage, source=source.name, publisher=source.publisher, path=path, sha256=digest, synthetic=synthetic))
+        stage, source=item.source.name, publisher=item.source.publisher, path=item.path, sha256=item.digest,
+        synthetic=synthetic))

@@ -122,12 +122,27 @@ def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBP
     return con
 
 
+def prepare_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the per-connection staging tables once; every Stage's rows carry its own `stage_no`."""
+    con.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS stage_facts AS "
+        "SELECT 0 AS stage_no, * EXCLUDE (vintage, import_id) FROM facts LIMIT 0"
+    )
+    for table in SIDE_TABLES:
+        con.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS stage_{table} AS "
+            f"SELECT 0 AS stage_no, * EXCLUDE (import_id) FROM {table} LIMIT 0"
+        )
+
+
 @dataclass
 class Stage:
     """What one file's reader hands to the warehouse: staged rows and the problems it found.
 
-    Readers call `add_facts` / `add_rows` with columns (lists of equal length) or SQL, and `problem`
-    for each problem; nothing reaches the warehouse tables unless the whole batch is clean.
+    Readers call `add_facts` / `add_rows` with columns (lists of equal length), and `problem` for each
+    problem. Bulk readers may instead write straight into a warehouse table with `import_id` (the batch
+    transaction still makes that all or nothing) and add what they wrote to `direct_rows`. Nothing of the
+    batch is committed unless every file of it is clean.
     """
 
     con: duckdb.DuckDBPyConnection
@@ -137,18 +152,17 @@ class Stage:
     datasets: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
     row_count: int = 0
+    direct_rows: int = 0
     max_findings_per_code: int = 50
+    import_id: int = 0
+    touched: set[str] = field(default_factory=set)
     _suppressed: dict[str, int] = field(default_factory=dict)
     _counts: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE stage_facts AS SELECT * EXCLUDE (vintage, import_id) FROM facts LIMIT 0"
-        )
-        for table in SIDE_TABLES:
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE stage_{table} AS SELECT * EXCLUDE (import_id) FROM {table} LIMIT 0"
-            )
+        prepare_staging(self.con)
+        # Allocated up front so bulk readers can write rows that already carry their provenance.
+        self.import_id = int(self.con.execute("SELECT nextval('import_ids')").fetchone()[0])  # type: ignore[index]
 
     def problem(self, code: str, message: str, **where: Any) -> None:
         self._counts[code] = self._counts.get(code, 0) + 1
@@ -156,6 +170,10 @@ class Stage:
             self._suppressed[code] = self._suppressed.get(code, 0) + 1
             return
         self.findings.append(Finding(code=code, message=message, file=self.file_label, **where))
+
+    def more_problems(self, code: str, count: int) -> None:
+        """Count `count` further problems of a kind without listing them (bulk readers list examples)."""
+        self._suppressed[code] = self._suppressed.get(code, 0) + count
 
     @property
     def suppressed(self) -> list[str]:
@@ -183,15 +201,14 @@ class Stage:
         unknown = set(columns) - set(schema)
         if unknown:
             raise ValueError(f"unknown columns {sorted(unknown)} staged for {target}")
-        batch = pa.table({name: list(values) for name, values in columns.items()})
+        stage_batch = pa.table({name: list(values) for name, values in columns.items()})  # noqa: F841
         names = ", ".join(columns)
-        self.con.register("_stage_batch", batch)
-        try:
-            self.con.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM _stage_batch")
-        finally:
-            self.con.unregister("_stage_batch")
-        if target == "stage_facts":
-            self.row_count += lengths.pop()
+        # DuckDB finds `stage_batch` by name in this frame (a replacement scan); register() would refuse to
+        # run while a reader's earlier result is still open on the connection.
+        self.con.execute(
+            f"INSERT INTO {target} (stage_no, {names}) SELECT ?, {names} FROM stage_batch", [self.import_id]
+        ).fetchall()
+        self.touched.add(target)
 
 
 @dataclass(frozen=True)
@@ -211,21 +228,22 @@ def check_staged(stage: Stage) -> None:
     con = stage.con
     key = ", ".join(FACT_KEY)
     duplicates = con.execute(
-        f"SELECT {key}, count(*) FROM stage_facts GROUP BY ALL HAVING count(*) > 1 LIMIT 20"
+        f"SELECT {key}, count(*) FROM stage_facts WHERE stage_no = ? GROUP BY ALL HAVING count(*) > 1 LIMIT 20",
+        [stage.import_id],
     ).fetchall()
     for dup in duplicates:
         label = ", ".join(f"{k}={v}" for k, v in zip(FACT_KEY, dup[:-1], strict=True) if v is not None)
         stage.problem("duplicate-key", f"the figure for {label} appears {dup[-1]} times; keep one row")
-    if stage.vintage is None:
+    if stage.vintage is None or "stage_facts" not in stage.touched:
         return
     # offence and outcome_type are often NULL, and NULL = NULL is not true in SQL.
     null_safe = " AND ".join(f"f.{k} IS NOT DISTINCT FROM s.{k}" for k in FACT_KEY)
     clash = con.execute(
         f"""SELECT i.file_name, f.dataset, f.area_code, f.period_end FROM facts f
             JOIN imports i USING (import_id)
-            JOIN stage_facts s ON {null_safe}
+            JOIN stage_facts s ON s.stage_no = ? AND {null_safe}
             WHERE f.vintage = ? LIMIT 1""",
-        [stage.vintage],
+        [stage.import_id, stage.vintage],
     ).fetchone()
     if clash:
         stage.problem(
@@ -237,24 +255,41 @@ def check_staged(stage: Stage) -> None:
         )
 
 
+RECORD_TABLES = frozenset({"street_records", "boundaries", "lsoa_force", "offence_categories"})
+
+
+def _inserted(cursor: duckdb.DuckDBPyConnection) -> int:
+    rows = cursor.fetchall()  # fetch to the end: DuckDB refuses new work while a result is unfinished
+    return int(rows[0][0]) if rows else 0
+
+
 def commit_stage(
     stage: Stage, *, source: str, publisher: str, path: Path, sha256: str, synthetic: bool = False
 ) -> ImportRecord:
     con = stage.con
     if stage.vintage is None:
         raise ValueError("a staged file needs a vintage before it is committed")
-    import_id = con.execute("SELECT nextval('import_ids')").fetchone()[0]  # type: ignore[index]
-    con.execute(
-        "INSERT INTO facts SELECT ?, ?, * FROM stage_facts", [stage.vintage, import_id]
-    )
+    import_id = stage.import_id
+    rows = stage.direct_rows
+    if "stage_facts" in stage.touched:
+        rows += _inserted(con.execute(
+            "INSERT INTO facts SELECT ?, ?, * EXCLUDE (stage_no) FROM stage_facts WHERE stage_no = ?",
+            [stage.vintage, import_id, import_id]))
+        con.execute("DELETE FROM stage_facts WHERE stage_no = ?", [import_id]).fetchall()
     for table in SIDE_TABLES:
-        con.execute(f"INSERT INTO {table} SELECT ?, * FROM stage_{table}", [import_id])
-        side_rows = con.execute(f"SELECT count(*) FROM stage_{table}").fetchone()[0]  # type: ignore[index]
-        if side_rows and table in {"street_records", "boundaries", "lsoa_force", "offence_categories"}:
+        if f"stage_{table}" not in stage.touched:
+            continue
+        added = _inserted(con.execute(
+            f"INSERT INTO {table} SELECT ?, * EXCLUDE (stage_no) FROM stage_{table} WHERE stage_no = ?",
+            [import_id, import_id]))
+        con.execute(f"DELETE FROM stage_{table} WHERE stage_no = ?", [import_id]).fetchall()
+        # Code lists (offence codes, outcome types) describe the figures; they are not rows of data.
+        if added and table in RECORD_TABLES:
+            rows += added
             stage.datasets.add(table)
-            stage.row_count += side_rows
+    stage.row_count = rows
     datasets = tuple(sorted(stage.datasets))
-    con.execute(
+    _inserted(con.execute(
         "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             import_id,
@@ -269,7 +304,7 @@ def commit_stage(
             synthetic,
             datetime.now(UTC).replace(tzinfo=None),
         ],
-    )
+    ))
     return ImportRecord(import_id, source, path.name, sha256, stage.vintage, datasets, stage.row_count, "loaded")
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
 from peelkit.ledger.base import AuditLog, Base, utcnow
@@ -41,8 +41,10 @@ def _state(obj: Base, which: str) -> dict[str, Any]:
 
 
 def _record_id(obj: Base) -> str:
-    identity = inspect(obj).identity
-    return "/".join(str(part) for part in identity) if identity else "?"
+    # In after_flush an inserted object has its primary key but not yet its identity.
+    state = inspect(obj)
+    key = state.identity or tuple(state.mapper.primary_key_from_instance(obj))
+    return "/".join(str(part) for part in key) if key and None not in key else "?"
 
 
 @event.listens_for(Session, "before_flush")
@@ -73,4 +75,4 @@ def _write_audit(session: Session, _flush: UOWTransaction) -> None:
                                                  (a.key for a in inspect(obj).mapper.column_attrs)}
         rows.append({"at": now, "actor": actor, "table_name": obj.__tablename__, "record_id": _record_id(obj),
                      "action": action, "before": before, "after": after})
-    session.connection().execute(AuditLog.__table__.insert(), rows)
+    session.connection().execute(insert(AuditLog), rows)

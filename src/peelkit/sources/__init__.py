@@ -12,6 +12,8 @@ from pathlib import Path
 from peelkit.warehouse import Stage
 
 Reader = Callable[[Path, Stage], None]
+# A bulk reader takes every file of its source in the batch at once (one scan instead of one per file).
+BatchReader = Callable[[list[tuple[Path, Stage]]], None]
 
 
 @dataclass(frozen=True)
@@ -26,11 +28,11 @@ class Sniff:
     def header_fields(self) -> list[str]:
         import csv
 
-        text = self.head.decode("utf-8-sig", errors="replace")
-        first = text.splitlines()[0] if text.splitlines() else ""
+        # Only the first line: every registered source asks, for every file of a batch.
+        first = self.head.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").rstrip("\r")
         try:
             return [f.strip() for f in next(csv.reader([first]))]
-        except StopIteration:
+        except (StopIteration, csv.Error):
             return []
 
 
@@ -43,6 +45,7 @@ class Source:
     read: Reader
     urls: tuple[str, ...] = field(default=())
     kind: str = "warehouse"  # "warehouse" loads facts; "ledger" belongs to another command
+    read_many: BatchReader | None = None
 
 
 REGISTRY: dict[str, Source] = {}

@@ -1,9 +1,10 @@
 """data.police.uk street-level crime: one CSV per force per month (plain or gzip), streamed by DuckDB.
 
-National scale is about 6 million rows a year, so rows never pass through Python: DuckDB's CSV reader
-inserts them straight into the stage's `stage_street_records` table, structural problems (field counts,
-encoding, unreadable months and coordinates) land in a DuckDB rejects table, and every other check is a
-SQL aggregate over the staged rows. Python only sees counts, distinct force names and example rows.
+National scale is about 6 million rows a year, so rows never pass through Python: one DuckDB CSV scan
+per batch inserts every file's rows straight into `street_records` (inside the import's transaction, so
+still all or nothing), structural problems (field counts, encoding, unreadable months and coordinates)
+land in a DuckDB rejects table, and every other check is one SQL aggregate grouped by file. Python only
+sees counts, distinct force names and example rows.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import bisect
 import csv
 import gzip
-import weakref
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 from peelkit import forces
 from peelkit.sources import Sniff, Source, header_score, register
@@ -48,10 +50,10 @@ LATITUDE_RANGE = (49.8, 60.9)
 HEAD_BYTES = 16384  # the header and a hundred or so rows: enough to see the force name
 REJECTS = "stage_street_rejects"
 REJECT_SCANS = "stage_street_reject_scans"
+REREAD_REJECTS = "stage_street_reread_rejects"
+REREAD_SCANS = "stage_street_reread_scans"
 # Bounds the rejects table (one entry per missing field) for a file that is garbage throughout.
 REJECTS_LIMIT = 100_000
-MEMORY_LIMIT = "512MB"
-_BOUNDED: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def _score(sniff: Sniff) -> float:
@@ -71,41 +73,61 @@ class _Head:
 
 
 def read(path: Path, stage: Stage) -> None:
-    head = _read_head(path, stage)
-    if head is None:
-        return
-    # DuckDB raises (and so aborts the whole import transaction) on a broken gzip stream, so a
-    # compressed file is checked end to end before DuckDB sees it.
-    if head.gzipped and not _gzip_complete(path, stage):
-        return
-    _bound_memory(stage)
-    rows = _load(path, stage, head)
-    summary = _Summary.of(stage, path)
-    rejected = _report_rejects(stage, head, path, rows) if summary.rejects else []
-    if rows == 0 and not rejected:
-        stage.problem("empty-file", "the file has a header but no data rows", expected="street-level crime rows")
-        return
-    _resolve_areas(stage, summary, rejected)
-    _check_values(stage, summary, rejected)
-    if summary.no_location:
-        stage.notes.append(f"{summary.no_location} rows have no location (blank coordinates), as published")
-    if not stage.ok or summary.latest is None:
-        return
-    _stage_facts(stage)
-    stage.vintage = stage.vintage or summary.latest
+    """Load one street-level file (see `read_many`)."""
+    read_many([(path, stage)])
 
 
-def _bound_memory(stage: Stage) -> None:
-    """Cap DuckDB's buffer pool for the rest of this import so a national batch stays well under 1 GB.
+def read_many(items: list[tuple[Path, Stage]]) -> None:
+    """Load every street-level file of an import batch with one DuckDB scan per header layout.
 
-    The importer keeps one transaction open for the whole batch, and DuckDB keeps every file's replaced
-    staging tables until it ends; with a cap it spills them to its temp directory instead of holding
-    gigabytes. Done once per connection; insertion order stays preserved (row numbers rely on it).
+    Rows go straight into `street_records` tagged with each file's import_id (the batch transaction makes
+    that all or nothing); checks are one aggregate per batch, grouped by file; example rows for a problem
+    are found by re-reading just the files that have one.
     """
-    if stage.con in _BOUNDED:
+    if not items:
         return
-    stage.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    _BOUNDED.add(stage.con)
+    con = items[0][1].con
+    layouts: dict[tuple[object, ...], list[tuple[Path, Stage, _Head]]] = {}
+    for path, stage in items:
+        head = _read_head(path, stage)
+        if head is None or (head.gzipped and not _gzip_complete(path, stage)):
+            continue
+        # Files read together must share a layout: width, column positions and compression.
+        layout = (len(head.header), head.gzipped, *sorted(head.positions.items()))
+        layouts.setdefault(layout, []).append((path, stage, head))
+    loaded: list[tuple[Path, Stage, _Head]] = []
+    for group in layouts.values():
+        try:
+            _load(con, group)
+        except duckdb.Error as error:
+            # Not expected for any damage we know of (those go to the rejects table); never let DuckDB's own
+            # wording escape as a crash. DuckDB has aborted the transaction: nothing more can run on it.
+            for _path, stage, _head in group:
+                stage.problem("wrong-field-count", f"the CSV reader cannot read the file: {error}",
+                              expected="a data.police.uk street-level CSV")
+            return
+        loaded.extend(group)
+    if not loaded:
+        return
+    summaries = _Summary.of_batch(con, [stage.import_id for _p, stage, _h in loaded])
+    for path, stage, head in loaded:
+        summary = summaries.get(stage.import_id, _Summary.empty())
+        stage.direct_rows = summary.rows
+        if summary.rejects:
+            _report_rejects(stage, head, path, summary.rows)
+        if summary.rows == 0 and not summary.rejects:
+            stage.problem("empty-file", "the file has a header but no data rows", expected="street-level crime rows")
+            continue
+        examples = _Examples(con, path, head)
+        _resolve_areas(stage, summary, examples)
+        _check_values(stage, summary, examples)
+        if summary.no_location:
+            stage.notes.append(f"{summary.no_location} rows have no location (blank coordinates), as published")
+        if summary.latest is not None:
+            stage.vintage = stage.vintage or summary.latest
+        if summary.rows:
+            stage.datasets.add("street_records")
+    _stage_facts(con, [stage for _p, stage, _h in loaded if stage.ok])
 
 
 def _open(path: Path) -> tuple[Any, bool]:
@@ -120,8 +142,10 @@ def _read_head(path: Path, stage: Stage) -> _Head | None:
     try:
         with handle:
             raw = handle.read(HEAD_BYTES)
-    except (OSError, EOFError, zlib.error):
-        raw = b""  # a broken stream is reported by _gzip_complete with a clearer message
+    except (OSError, EOFError, zlib.error) as error:
+        stage.problem("truncated-file", f"the compressed file ends early or is damaged ({error}); download it "
+                      "again", expected="a complete gzip file")
+        return None
     first, _, rest = raw.partition(b"\n")
     try:
         header_text = first.decode("utf-8-sig").rstrip("\r")
@@ -164,64 +188,100 @@ def _gzip_complete(path: Path, stage: Stage) -> bool:
     return True
 
 
-def _load(path: Path, stage: Stage, head: _Head) -> int:
-    """One INSERT … SELECT from DuckDB's CSV reader into stage_street_records, in file order.
-
-    Columns are named by position (c0, c1, …) so odd header text never needs quoting. Rows DuckDB cannot
-    read go to the rejects table with their line number instead of raising (which would abort the
-    import's transaction). Insertion order is preserved (DuckDB's default), so rowid order is file order.
-    Returns the number of rows staged.
-    """
+def _options(head: _Head, typed: bool = True) -> str:
+    """read_csv options for a layout: columns by position (c0, c1, …) so odd header text never needs quoting."""
     by_name = {name: f"c{index}" for name, index in head.positions.items()}
     types = {f"c{i}": "VARCHAR" for i in range(len(head.header))}
     for name, kind in TYPES.items():
-        types[by_name[name]] = kind
+        if typed:
+            types[by_name[name]] = kind
     struct = "{" + ", ".join(f"'{c}': '{k}'" for c, k in types.items()) + "}"
-    # Force names seen in the head are mapped inside the load; anything else is resolved afterwards.
-    params: list[Any] = []
-    whens = []
-    for name in sorted(head.names):
+    return (f"header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', columns = {struct}, "
+            f"dateformat = '%Y-%m', compression = '{'gzip' if head.gzipped else 'none'}'")
+
+
+def _columns(head: _Head) -> str:
+    """The select list naming each file column by its street_records name (NULL for absent optional ones)."""
+    by_name = {name: f"c{index}" for name, index in head.positions.items()}
+    return ", ".join(f"{by_name.get(column, 'NULL')} AS {target}" for target, column in TARGET.items())
+
+
+def _typed_columns(head: _Head) -> str:
+    """As `_columns`, for an all-text read: casts done here, plus whether any cast failed (the bulk load
+    rejected such rows and reported them already)."""
+    by_name = {name: f"c{index}" for name, index in head.positions.items()}
+    month, lon, lat = by_name["Month"], by_name["Longitude"], by_name["Latitude"]
+    typed = {"month": f"try_strptime({month}, '%Y-%m')::DATE", "longitude": f"TRY_CAST({lon} AS DOUBLE)",
+             "latitude": f"TRY_CAST({lat} AS DOUBLE)"}
+    columns = [f"{typed.get(target) or by_name.get(column, 'NULL')} AS {target}" for target, column in TARGET.items()]
+    failed = " OR ".join(f"({raw} IS NOT NULL AND {typed[name]} IS NULL)"
+                         for name, raw in (("month", month), ("longitude", lon), ("latitude", lat)))
+    return ", ".join(columns) + f", ({failed}) AS cast_failed"
+
+
+def _load(con: duckdb.DuckDBPyConnection, group: list[tuple[Path, Stage, _Head]]) -> None:
+    """One INSERT … SELECT from DuckDB's CSV reader over every file of one layout into street_records.
+
+    Rows DuckDB cannot read go to the rejects table with their line number instead of raising (which
+    would abort the import's transaction).
+    """
+    head = group[0][2]
+    names = sorted({name for _p, _s, h in group for name in h.names})
+    whens, params = [], []
+    for name in names:
         code = _area_code(name)
         if code is not None:
             whens.append("WHEN ? THEN ?")
             params += [name, code]
-    area = f"CASE {by_name['Falls within']} {' '.join(whens)} END" if whens else "NULL"
-    select = ", ".join(
-        area if target == "area_code" else by_name.get(column, "NULL")
-        for target, column in [*TARGET.items(), ("area_code", "")]
-    )
-    targets = ", ".join([*TARGET, "area_code"])
-    inserted = stage.con.execute(
-        f"""INSERT INTO stage_street_records ({targets})
-            SELECT {select} FROM read_csv(?, header = true, auto_detect = false, delim = ',', quote = '"',
-                escape = '"', columns = {struct}, dateformat = '%Y-%m',
-                compression = '{"gzip" if head.gzipped else "none"}', store_rejects = true,
-                rejects_table = '{REJECTS}', rejects_scan = '{REJECT_SCANS}', rejects_limit = {REJECTS_LIMIT})""",
-        [*params, str(path)],
-    ).fetchone()
-    return int(inserted[0]) if inserted else 0
+    falls_within = f"c{head.positions['Falls within']}"
+    # Force names seen at the top of the files are mapped while loading; any others are resolved afterwards.
+    area = f"CASE {falls_within} {' '.join(whens)} END" if whens else "NULL"
+    con.execute("CREATE OR REPLACE TEMP TABLE street_files (path VARCHAR, import_id INTEGER)")
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS street_files_all (path VARCHAR, import_id INTEGER)")
+    files = [[str(p), s.import_id] for p, s, _h in group]
+    con.executemany("INSERT INTO street_files VALUES (?, ?)", files)
+    con.executemany("INSERT INTO street_files_all VALUES (?, ?)", files)
+    targets = ", ".join(TARGET)
+    con.execute(
+        f"""INSERT INTO street_records (import_id, {targets}, area_code)
+            SELECT f.import_id, {targets}, area FROM (
+                SELECT {_columns(head)}, {area} AS area, filename
+                FROM read_csv(?, {_options(head)}, filename = true, store_rejects = true,
+                              rejects_table = '{REJECTS}', rejects_scan = '{REJECT_SCANS}',
+                              rejects_limit = {REJECTS_LIMIT})) r
+            JOIN street_files f ON r.filename = f.path""",
+        [*params, [str(p) for p, _s, _h in group]],
+    ).fetchall()
 
 
 def _report_rejects(stage: Stage, head: _Head, path: Path, rows: int) -> list[int]:
-    """Turn DuckDB's rejected lines into findings; returns their line numbers (sorted) for row numbering."""
+    """Turn DuckDB's rejected lines into findings; returns the lines rejected for their structure (field
+    count, quoting, encoding), sorted: those are missing from any re-read of the file, cast failures are not."""
     # The rejects table collects every scan of the connection: keep this file's, and (as MISSING COLUMNS
     # gives one entry per absent field) one entry per line.
     lines = stage.con.execute(
         f"""SELECT line, arg_min(error_type, column_idx), arg_min(column_name, column_idx), any_value(csv_line)
-            FROM {REJECTS} WHERE {_THIS_SCAN} GROUP BY line ORDER BY line""",
+            FROM {REJECTS} WHERE {_THIS_FILE} GROUP BY line ORDER BY line""",
         [str(path)],
     ).fetchall()
     rejected = [int(line[0]) for line in lines]
+    structural: list[int] = []
     last_good = _file_row(rows - 1, rejected) if rows else 1
     by_position = {f"c{index}": name for name, index in head.positions.items()}
     width = len(head.header)
     for line, error_type, column, text in lines:
         kind = str(error_type).upper()
+        found = _field_count(text)
+        # DuckDB reports one error per line, and a shifted row often fails a cast before its field count is
+        # checked: a row with the wrong number of fields is reported as such whatever DuckDB tripped on.
+        if kind == "CAST" and found is not None and found != width:
+            kind = "TOO MANY COLUMNS" if found > width else "MISSING COLUMNS"
+        if kind != "CAST":
+            structural.append(int(line))
         if kind in ("MISSING COLUMNS", "UNQUOTED VALUE") and line == rejected[-1] and line > last_good:
             stage.problem("truncated-file", "the last row stops part-way: the file looks cut short; download "
                           "it again", row=line, value=_clip(text), expected=f"{width} fields")
         elif kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
-            found = len(next(csv.reader([text or ""]), []))
             stage.problem("wrong-field-count", f"row has {found} fields but the header has {width}", row=line,
                           value=_clip(text), expected=f"{width} fields")
         elif kind == "UNQUOTED VALUE":
@@ -240,10 +300,11 @@ def _report_rejects(stage: Stage, head: _Head, path: Path, rows: int) -> list[in
         else:  # e.g. LINE SIZE OVER MAXIMUM
             stage.problem("wrong-field-count", f"the row cannot be read ({str(error_type).lower()})", row=line,
                           value=_clip(text))
-    return rejected
+    return structural
 
 
-_THIS_SCAN = f"scan_id IN (SELECT scan_id FROM {REJECT_SCANS} WHERE file_path = ?)"
+# One scan reads many files: a file's rejected lines are those of its (scan_id, file_id).
+_THIS_FILE = f"""(scan_id, file_id) IN (SELECT (scan_id, file_id) FROM {REJECT_SCANS} WHERE file_path = ?)"""
 _BAD_COORDINATE = f"""((longitude IS NULL) <> (latitude IS NULL)
     OR longitude NOT BETWEEN {LONGITUDE_RANGE[0]} AND {LONGITUDE_RANGE[1]}
     OR latitude NOT BETWEEN {LATITUDE_RANGE[0]} AND {LATITUDE_RANGE[1]})"""
@@ -252,9 +313,9 @@ _BLANK_CRIME_TYPE = "(crime_type IS NULL OR trim(crime_type) = '')"
 
 @dataclass(frozen=True)
 class _Summary:
-    """One aggregate pass over the staged rows: counts of each problem, names to resolve, latest month."""
+    """One aggregate over a file's loaded rows: counts of each problem, names to resolve, latest month."""
 
-    first_rowid: int
+    rows: int
     blank_month: int
     bad_coordinate: int
     no_location: int
@@ -267,130 +328,178 @@ class _Summary:
     rejects: int
 
     @classmethod
-    def of(cls, stage: Stage, path: Path) -> _Summary:
-        con = stage.con
-        # min/max rather than DISTINCT lists: a file almost always names one force, and this query runs
-        # once per file, hundreds of times in a national import.
+    def empty(cls) -> _Summary:
+        return cls(0, 0, 0, 0, 0, 0, 0, [], [], None, 0)
+
+    @classmethod
+    def of_batch(cls, con: duckdb.DuckDBPyConnection, import_ids: list[int]) -> dict[int, _Summary]:
         found = con.execute(
-            f"""SELECT coalesce(min(rowid), 0),
+            f"""SELECT import_id, count(*),
                     count(*) FILTER (WHERE month IS NULL),
                     count(*) FILTER (WHERE {_BAD_COORDINATE}),
                     count(*) FILTER (WHERE longitude IS NULL AND latitude IS NULL),
                     count(*) FILTER (WHERE {_BLANK_CRIME_TYPE}),
                     count(*) FILTER (WHERE falls_within IS NULL),
                     count(*) FILTER (WHERE reported_by IS NULL),
-                    min(falls_within) FILTER (WHERE area_code IS NULL),
-                    max(falls_within) FILTER (WHERE area_code IS NULL),
-                    min(reported_by), max(reported_by),
-                    strftime(max(month), '%Y-%m'),
-                    (SELECT count(*) FROM {REJECTS} WHERE {_THIS_SCAN})
-                FROM stage_street_records""",
-            [str(path)],
-        ).fetchone()
-        assert found is not None  # an aggregate without GROUP BY always returns one row
-        unmapped = _distinct(stage, "falls_within", "area_code IS NULL", found[7], found[8])
-        reporters = _distinct(stage, "reported_by", "TRUE", found[9], found[10])
-        return cls(first_rowid=found[0], blank_month=found[1], bad_coordinate=found[2], no_location=found[3],
-                   blank_crime_type=found[4], blank_falls_within=found[5], blank_reported_by=found[6],
-                   unmapped=unmapped, reporters=reporters, latest=found[11], rejects=found[12])
+                    list(DISTINCT falls_within) FILTER (WHERE area_code IS NULL AND falls_within IS NOT NULL),
+                    list(DISTINCT reported_by) FILTER (WHERE reported_by IS NOT NULL),
+                    strftime(max(month), '%Y-%m')
+                FROM street_records WHERE import_id IN (SELECT unnest(?::INTEGER[])) GROUP BY import_id""",
+            [import_ids],
+        ).fetchall()
+        rejects = dict(con.execute(
+            f"""SELECT f.import_id, count(DISTINCT (r.scan_id, r.file_id, r.line)) FROM {REJECTS} r
+                JOIN {REJECT_SCANS} s USING (scan_id, file_id) JOIN street_files_all f ON f.path = s.file_path
+                WHERE f.import_id IN (SELECT unnest(?::INTEGER[])) GROUP BY 1""",
+            [import_ids],
+        ).fetchall())
+        result = {i: cls.empty() for i in import_ids}
+        for row in found:
+            result[row[0]] = cls(rows=row[1], blank_month=row[2], bad_coordinate=row[3], no_location=row[4],
+                                 blank_crime_type=row[5], blank_falls_within=row[6], blank_reported_by=row[7],
+                                 unmapped=sorted(row[8] or []), reporters=sorted(row[9] or []), latest=row[10],
+                                 rejects=0)
+        for import_id, count in rejects.items():
+            result[import_id] = replace(result[import_id], rejects=int(count))
+        return result
 
 
-def _distinct(stage: Stage, column: str, where: str, low: str | None, high: str | None) -> list[str]:
-    """The distinct non-blank values of a column, given its min and max (one value needs no query)."""
-    if low is None or high is None:
-        return []
-    if low == high:
-        return [low]
-    found = stage.con.execute(
-        f"SELECT DISTINCT {column} FROM stage_street_records WHERE {where} AND {column} IS NOT NULL ORDER BY 1"
-    ).fetchall()
-    return [row[0] for row in found]
+class _Examples:
+    """Finds the rows (numbered as in the file) that match a problem, by re-reading one file in order.
+
+    Only files with a problem are re-read; the bulk load does not keep file order across many files. The
+    re-read is all text, so rows the load rejected for a failed cast are still counted in the numbering
+    (and left out of the examples), and only structurally rejected lines are skipped.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, head: _Head) -> None:
+        self.con, self.path, self.head = con, path, head
+        self._skipped: list[int] | None = None
+
+    @property
+    def rejected(self) -> list[int]:
+        """Lines the all-text re-read itself skips (their numbering must step over them)."""
+        if self._skipped is None:
+            self.con.execute(
+                f"""SELECT count(*) FROM read_csv(?, {_options(self.head, typed=False)}, parallel = false,
+                        store_rejects = true, rejects_table = '{REREAD_REJECTS}',
+                        rejects_scan = '{REREAD_SCANS}', rejects_limit = {REJECTS_LIMIT})""",
+                [str(self.path)],
+            ).fetchall()
+            self._skipped = [int(r[0]) for r in self.con.execute(
+                f"""SELECT DISTINCT line FROM {REREAD_REJECTS} WHERE (scan_id, file_id) IN (
+                        SELECT (scan_id, file_id) FROM {REREAD_SCANS} WHERE file_path = ?) ORDER BY line""",
+                [str(self.path)],
+            ).fetchall()]
+        return self._skipped
+
+    def find(self, where: str, params: list[Any], show: str, limit: int) -> list[tuple[int, Any]]:
+        found = self.con.execute(
+            f"""SELECT ordinal, {show} FROM (
+                    SELECT row_number() OVER () AS ordinal, * FROM (
+                        SELECT {_typed_columns(self.head)} FROM read_csv(?, {_options(self.head, typed=False)},
+                                                                         parallel = false, ignore_errors = true)))
+                WHERE NOT cast_failed AND ({where}) ORDER BY ordinal LIMIT ?""",
+            [str(self.path), *params, limit],
+        ).fetchall()
+        return [(_file_row(int(ordinal) - 1, self.rejected), value) for ordinal, value in found]
+
+    def count_and_first(self, where: str, params: list[Any]) -> tuple[int, int | None]:
+        found = self.con.execute(
+            f"""SELECT count(*), min(ordinal) FROM (
+                    SELECT row_number() OVER () AS ordinal, * FROM (
+                        SELECT {_typed_columns(self.head)} FROM read_csv(?, {_options(self.head, typed=False)},
+                                                                         parallel = false, ignore_errors = true)))
+                WHERE NOT cast_failed AND ({where})""",
+            [str(self.path), *params],
+        ).fetchall()
+        count, first = found[0]
+        return int(count), (None if first is None else _file_row(int(first) - 1, self.rejected))
 
 
-def _resolve_areas(stage: Stage, summary: _Summary, rejected: list[int]) -> None:
-    """Map 'Falls within' names the head did not show, and report names that are no known force."""
-    con = stage.con
+def _resolve_areas(stage: Stage, summary: _Summary, examples: _Examples) -> None:
+    """Map 'Falls within' names the heads did not show, and report names that are no known force."""
     for name in summary.unmapped:
         code = _area_code(name)
         if code is not None:
-            con.execute("UPDATE stage_street_records SET area_code = ? WHERE area_code IS NULL AND falls_within = ?",
-                        [code, name])
+            stage.con.execute(
+                "UPDATE street_records SET area_code = ? "
+                "WHERE import_id = ? AND area_code IS NULL AND falls_within = ?",
+                [code, stage.import_id, name]).fetchall()
         else:
-            _unknown_force(stage, summary, rejected, "Falls within", "falls_within", name)
+            _unknown_force(stage, examples, "Falls within", "falls_within", name)
     for name in summary.reporters:
         if _area_code(name) is None:
-            _unknown_force(stage, summary, rejected, "Reported by", "reported_by", name)
+            _unknown_force(stage, examples, "Reported by", "reported_by", name)
     for column, target, count in (("Falls within", "falls_within", summary.blank_falls_within),
                                   ("Reported by", "reported_by", summary.blank_reported_by)):
         if count:
-            _examples(stage, summary, rejected, f"{target} IS NULL", count, "blank-value",
-                      f"the force ({column}) is blank", column, expected="a force name")
+            _examples(stage, examples, f"{target} IS NULL", count, "blank-value", f"the force ({column}) is blank",
+                      column, expected="a force name")
 
 
-def _unknown_force(stage: Stage, summary: _Summary, rejected: list[int], column: str, target: str,
-                   name: str) -> None:
-    found = stage.con.execute(f"SELECT min(rowid), count(*) FROM stage_street_records WHERE {target} = ?",
-                              [name]).fetchone()
-    assert found is not None
+def _unknown_force(stage: Stage, examples: _Examples, column: str, target: str, name: str) -> None:
+    count, first = examples.count_and_first(f"{target} = ?", [name])
     suggestions = forces.suggest(name)
     hint = f"closest known: {', '.join(suggestions)}" if suggestions else "one of the 43 force names"
-    rows = f" (first of {found[1]} rows)" if found[1] > 1 else ""
-    stage.problem("unknown-force", f"{name!r} is not a known police force{rows}",
-                  row=_file_row(found[0] - summary.first_rowid, rejected), column=column, value=name,
-                  expected=hint)
+    rows = f" (first of {count} rows)" if count > 1 else ""
+    stage.problem("unknown-force", f"{name!r} is not a known police force{rows}", row=first, column=column,
+                  value=name, expected=hint)
 
 
-def _check_values(stage: Stage, summary: _Summary, rejected: list[int]) -> None:
+def _check_values(stage: Stage, summary: _Summary, examples: _Examples) -> None:
     if summary.blank_month:
-        _examples(stage, summary, rejected, "month IS NULL", summary.blank_month, "bad-date", "the month is blank",
-                  "Month", expected="a month as YYYY-MM")
+        _examples(stage, examples, "month IS NULL", summary.blank_month, "bad-date", "the month is blank", "Month",
+                  expected="a month as YYYY-MM")
     if summary.bad_coordinate:
-        _examples(stage, summary, rejected, _BAD_COORDINATE, summary.bad_coordinate, "bad-coordinate",
+        _examples(stage, examples, _BAD_COORDINATE, summary.bad_coordinate, "bad-coordinate",
                   "the point lies outside the United Kingdom, or only one of longitude and latitude is given",
                   "Longitude", expected=f"longitude {LONGITUDE_RANGE[0]} to {LONGITUDE_RANGE[1]} and latitude "
                   f"{LATITUDE_RANGE[0]} to {LATITUDE_RANGE[1]}, or both blank",
                   show="concat_ws(', ', longitude, latitude)")
     if summary.blank_crime_type:
-        _examples(stage, summary, rejected, _BLANK_CRIME_TYPE, summary.blank_crime_type, "blank-value",
+        _examples(stage, examples, _BLANK_CRIME_TYPE, summary.blank_crime_type, "blank-value",
                   "the crime type is blank", "Crime type", expected="a data.police.uk crime category")
 
 
-def _examples(stage: Stage, summary: _Summary, rejected: list[int], where: str, count: int, code: str,
-              message: str, column: str, *, expected: str, show: str = "NULL") -> None:
+def _examples(stage: Stage, examples: _Examples, where: str, count: int, code: str, message: str, column: str, *,
+              expected: str, show: str = "NULL") -> None:
     """Report the first rows (in file order) matching a problem condition, saying how many there are."""
-    found = stage.con.execute(
-        f"SELECT rowid, {show} FROM stage_street_records WHERE {where} ORDER BY rowid LIMIT ?",
-        [stage.max_findings_per_code],
-    ).fetchall()
     total = f" ({count} rows in this file)" if count > 1 else ""
-    for rowid, value in found:
-        stage.problem(code, message + total, row=_file_row(rowid - summary.first_rowid, rejected),
-                      column=column, value=value, expected=expected)
+    found = examples.find(where, [], show, stage.max_findings_per_code)
+    for row, value in found:
+        stage.problem(code, message + total, row=row, column=column, value=value, expected=expected)
+    if count > len(found):
+        stage.more_problems(code, count - len(found))
 
 
-def _stage_facts(stage: Stage) -> None:
-    """Monthly counts per force and crime type, by one GROUP BY over the staged rows."""
-    added = stage.con.execute(
-        f"""INSERT INTO stage_facts (dataset, area_code, period_start, period_end, measure, offence, value)
-            SELECT '{DATASET}', area_code, month, last_day(month), measure, crime_type, value FROM (
-                SELECT area_code, month, crime_type, measure,
+def _stage_facts(con: duckdb.DuckDBPyConnection, stages: list[Stage]) -> None:
+    """Monthly counts per force and crime type, by one GROUP BY over the batch's rows."""
+    if not stages:
+        return
+    con.execute(
+        f"""INSERT INTO stage_facts (stage_no, dataset, area_code, period_start, period_end, measure, offence, value)
+            SELECT import_id, '{DATASET}', area_code, month, last_day(month), measure, crime_type, value FROM (
+                SELECT import_id, area_code, month, crime_type, measure,
                        CASE measure WHEN 'crimes' THEN crimes ELSE asb END AS value
-                FROM (SELECT area_code, month, crime_type, count(crime_id) AS crimes,
+                FROM (SELECT import_id, area_code, month, crime_type, count(crime_id) AS crimes,
                              count(*) FILTER (WHERE crime_type = ?) AS asb
-                      FROM stage_street_records GROUP BY ALL)
+                      FROM street_records WHERE import_id IN (SELECT unnest(?::INTEGER[])) GROUP BY ALL)
                 CROSS JOIN (VALUES ('crimes'), ('asb_incidents')) AS m(measure))
             WHERE value > 0""",
-        [ASB],
-    ).fetchone()
-    stage.row_count += int(added[0]) if added else 0
-    stage.datasets.add(DATASET)
+        [ASB, [stage.import_id for stage in stages]],
+    ).fetchall()
+    for stage in stages:
+        stage.touched.add("stage_facts")
+        stage.datasets.add(DATASET)
 
 
 @cache
 def _area_code(name: str) -> str | None:
-    """The GSS code of the force (or British Transport Police) a data.police.uk name denotes."""
+    """The GSS code of the area a data.police.uk force name denotes: a territorial force or British
+    Transport Police (the areas with a data.police.uk id), never a region or a fraud reporting body."""
     area = forces.find(name)
-    return area.code if area is not None and area.kind in ("force", "body") else None
+    return area.code if area is not None and area.police_uk_id else None
 
 
 def _file_row(ordinal: int, rejected: list[int]) -> int:
@@ -404,6 +513,13 @@ def _file_row(ordinal: int, rejected: list[int]) -> int:
             return row
         row += skipped - done
         done = skipped
+
+
+def _field_count(text: str | None) -> int | None:
+    try:
+        return len(next(csv.reader([text]), [])) if text is not None else None
+    except csv.Error:
+        return None
 
 
 def _field(text: str | None, index: int) -> str | None:
@@ -424,6 +540,7 @@ SOURCE = register(
         publisher="data.police.uk (Home Office)",
         score=_score,
         read=read,
+        read_many=read_many,
         urls=("https://data.police.uk/data/",),
     )
 )

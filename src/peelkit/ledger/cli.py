@@ -1,0 +1,360 @@
+"""`peel ledger ...`: the inspectors' record of judgments and areas for improvement.
+
+SQLAlchemy and the ledger models are imported inside the commands, so `peel --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from peelkit.errors import PeelError
+
+if TYPE_CHECKING:
+    from peelkit.ledger.improvements import ImprovementArea
+    from peelkit.ledger.judgments import StandingReport
+    from peelkit.ledger.rollup import Rollup
+
+ledger_app = typer.Typer(
+    help="The inspection ledger: judgments, carried-forward grades, areas for improvement.\n\n"
+         "Example: peel ledger judgments --force Warwickshire --year 2017",
+    no_args_is_help=True,
+)
+
+
+def _mount_sub_apps() -> None:
+    # The sub-apps import nothing heavy at module level, so `peel --help` stays fast.
+    from peelkit.ledger.file_review_cli import file_review_app
+    from peelkit.ledger.surveys_cli import surveys_app
+
+    ledger_app.add_typer(file_review_app, name="file-review")
+    ledger_app.add_typer(surveys_app, name="surveys")
+
+
+_mount_sub_apps()
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class ShortFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+# Stable output columns (documented in the command help; tests pin them).
+JUDGMENT_COLUMNS = ("force_code", "force", "year", "framework_id", "question", "grade", "grade_status",
+                    "last_inspected", "carried_forward", "basis", "previous_year", "previous_grade", "movement",
+                    "advisory_rollup", "departs_from_rollup")
+AFI_COLUMNS = ("id", "kind", "force_code", "year_raised", "question", "status", "version", "times_raised",
+               "consecutive_inspections", "raised", "predecessor_id", "text", "history")
+
+ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded as the actor in the audit log.")]
+
+
+def _fail(error: PeelError, fmt: str = "table") -> None:
+    if fmt == "json":
+        body: dict[str, Any] = {"error": type(error).__name__, "message": str(error).splitlines()[0]}
+        findings = getattr(error, "findings", None)
+        if findings is not None:
+            body["problems"] = [f.to_dict() for f in findings]
+        typer.echo(json.dumps(body, indent=2, default=str))
+    else:
+        typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def _date(value: str | None, what: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PeelError(f"{what} must be a date like 2018-03-22, not {value!r}") from None
+
+
+def _judgment_rows(report: StandingReport, rollup: Rollup) -> list[dict[str, Any]]:
+    common = {"force_code": report.force_code, "force": report.force, "year": report.year,
+              "framework_id": report.framework.id}
+    rows = []
+    for q in report.questions:
+        rows.append({**common, "question": q.question_id, "grade": q.grade, "grade_status": q.grade_status,
+                     "last_inspected": q.last_inspected, "carried_forward": q.carried_forward, "basis": q.basis,
+                     "previous_year": None, "previous_grade": None, "movement": None, "advisory_rollup": None,
+                     "departs_from_rollup": None})
+    if report.overall is not None:
+        o = report.overall
+        rows.append({**common, "question": o.question_id, "grade": o.grade, "grade_status": o.grade_status,
+                     "last_inspected": o.last_inspected, "carried_forward": o.carried_forward, "basis": o.basis,
+                     "previous_year": report.previous_year, "previous_grade": report.previous_overall,
+                     "movement": report.movement, "advisory_rollup": rollup.advisory,
+                     "departs_from_rollup": rollup.departs})
+    return rows
+
+
+def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row[k] is None else str(row[k]).lower() if isinstance(row[k], bool) else row[k])
+                         for k in columns})
+
+
+@ledger_app.command("judgments")
+def judgments_command(
+    force: Annotated[str, typer.Option(help="The force (any spelling, or its code).")],
+    year: Annotated[str, typer.Option(help="Programme year (2015, 2016, 2017, 2018/19) or framework id.")],
+    fmt: Annotated[Format, typer.Option("--format", help="Output for people or machines.")] = Format.table,
+) -> None:
+    """The grade standing for each question in a programme year, and the overall grade.
+
+    A question not re-inspected that year shows the latest earlier grade on the same scale, with the year it was
+    last inspected (carried_forward true). The overall grade is the inspector's; the advisory roll-up (CQC-style
+    aggregation) is shown beside it and a departure is flagged, never corrected. Blank grades are unknown.
+
+    CSV columns (one row per question, then one row with question "overall"): force_code, force, year,
+    framework_id, question, grade, grade_status (known/unknown), last_inspected, carried_forward (true/false),
+    basis, previous_year, previous_grade, movement, advisory_rollup, departs_from_rollup; the last five are
+    filled on the overall row only. JSON: {force_code, force, year, framework_id, scale, questions: [...],
+    overall: {...grade, previous_year, previous_grade, movement}, rollup: {advisory, recorded, departs, reason}}.
+
+    Example: peel ledger judgments --force Lancashire --year 2017 --format csv
+    """
+    from peelkit.ledger import rollup as rollups
+    from peelkit.ledger.db import session_scope
+    from peelkit.ledger.judgments import standing_judgments
+
+    try:
+        with session_scope(actor="peel ledger judgments") as session:
+            report = standing_judgments(session, force, year)
+    except PeelError as error:
+        _fail(error, fmt.value)
+        return
+    advice = rollups.advise_standing(report)
+    rows = _judgment_rows(report, advice)
+    if fmt == Format.csv:
+        _csv(rows, JUDGMENT_COLUMNS)
+        return
+    if fmt == Format.json:
+        body = {"force_code": report.force_code, "force": report.force, "year": report.year,
+                "framework_id": report.framework.id, "scale": report.framework.scale,
+                "questions": [q.to_dict() for q in report.questions],
+                "overall": None if report.overall is None else {
+                    **report.overall.to_dict(), "previous_year": report.previous_year,
+                    "previous_grade": report.previous_overall, "movement": report.movement},
+                "rollup": advice.to_dict()}
+        typer.echo(json.dumps(body, indent=2, default=str))
+        return
+    typer.echo(f"{report.force} ({report.force_code}): {report.framework.title} [{report.framework.scale}]")
+    for q in report.questions:
+        grade = q.grade or "unknown"
+        when = f"last inspected {q.last_inspected}" if q.last_inspected else "not inspected on record"
+        carried = "  (carried forward)" if q.carried_forward else ""
+        typer.echo(f"  {q.question_id:<34} {grade:<22} {when}{carried}")
+    if report.overall is not None:
+        o = report.overall
+        previous = (f"{report.previous_overall} in {report.previous_year}" if report.previous_overall
+                    else "no previous grade")
+        typer.echo(f"  {'overall':<34} {o.grade or 'unknown':<22} previous: {previous}; {report.movement}")
+        if advice.advisory:
+            flag = "  ** recorded grade departs from the roll-up **" if advice.departs else ""
+            typer.echo(f"  {'advisory roll-up':<34} {advice.advisory:<22}{flag}")
+        else:
+            typer.echo(f"  {'advisory roll-up':<34} {'-':<22} {advice.reason}")
+
+
+@ledger_app.command("import-grades")
+def import_grades_command(
+    file: Annotated[Path, typer.Argument(help="The grades CSV (force, year, question, grade, last_inspected, "
+                                              "source_url, evidence, confidence).", show_default=False)],
+    by: ByOption = "peel ledger import-grades",
+    fmt: Annotated[ShortFormat, typer.Option("--format", help="Output for people or machines.")] = (
+        ShortFormat.table),
+) -> None:
+    """Import the public PEEL grades: every row checked first, all problems listed with row numbers, nothing
+    imported on any problem; re-importing the same file changes nothing. Blank grades are kept as unknown.
+
+    JSON: {file, rows, inserted, updated, unchanged, unknown_grades, carried_forward, forces, years, notes}.
+
+    Example: peel ledger import-grades ../shared/data/hmicfrs/peel_effectiveness_grades_2015_2018.csv
+    """
+    from peelkit.ledger.db import session_scope
+    from peelkit.ledger.grades_import import import_grades
+
+    try:
+        with session_scope(actor=by) as session:
+            report = import_grades(session, file)
+    except PeelError as error:
+        _fail(error, fmt.value)
+        return
+    if fmt == ShortFormat.json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    typer.echo(f"{report.rows} rows: {report.inserted} new, {report.updated} updated, {report.unchanged} unchanged; "
+               f"{report.forces} forces; years {', '.join(report.years)}; {report.unknown_grades} unknown grades; "
+               f"{report.carried_forward} carried forward")
+    for note in report.notes:
+        typer.echo(f"note  {note}")
+
+
+@ledger_app.command("record-judgment")
+def record_judgment_command(
+    force: Annotated[str, typer.Option(help="The force (any spelling, or its code).")],
+    year: Annotated[str, typer.Option(help="Programme year or framework id.")],
+    question: Annotated[str, typer.Option(help="Question id (e.g. Q2_investigating_crime) or 'overall'.")],
+    grade: Annotated[str, typer.Option(help="A grade on the framework's scale; '' records an unknown grade.")],
+    by: ByOption,
+    not_inspected: Annotated[bool, typer.Option("--not-inspected", help="The question was not re-inspected "
+                                                                        "this year (grade carried forward).")] = False,
+    last_inspected: Annotated[str | None, typer.Option(help="Year last inspected, for --not-inspected.")] = None,
+    judged_on: Annotated[str | None, typer.Option(help="Date of the judgment (YYYY-MM-DD).")] = None,
+    source: Annotated[str | None, typer.Option(help="Where the judgment is published.")] = None,
+    evidence: Annotated[str | None, typer.Option(help="Evidence or note.")] = None,
+    confidence: Annotated[str | None, typer.Option(help="Confidence in the source (e.g. explicit).")] = None,
+    expected_version: Annotated[int | None, typer.Option(help="The version you read; refused if it changed.")] = (
+        None),
+) -> None:
+    """Record (insert or update) one judgment; audited under --by; a stale --expected-version is refused (exit 5).
+
+    Prints the saved judgment's id and version.
+
+    Example: peel ledger record-judgment --force Kent --year 2017 --question overall --grade Good --by "A Inspector"
+    """
+    from peelkit.ledger.db import session_scope
+    from peelkit.ledger.judgments import record_judgment
+
+    try:
+        with session_scope(actor=by) as session:
+            extra: dict[str, Any] = {}
+            if last_inspected is not None:
+                extra["last_inspected"] = last_inspected
+            judgment = record_judgment(session, force, year, question, grade or None,
+                                       inspected_this_year=not not_inspected, judged_on=_date(judged_on, "--judged-on"),
+                                       source=source, evidence=evidence, confidence=confidence,
+                                       expected_version=expected_version, **extra)
+            ident, version = judgment.id, judgment.version
+    except PeelError as error:
+        _fail(error)
+        return
+    typer.echo(f"saved judgment {ident} (version {version})")
+
+
+@ledger_app.command("raise-area")
+def raise_area_command(
+    force: Annotated[str, typer.Option(help="The force (any spelling, or its code).")],
+    year: Annotated[str, typer.Option(help="Programme year in which it is raised.")],
+    question: Annotated[str, typer.Option(help="Question id the area belongs to.")],
+    text: Annotated[str, typer.Option(help="The area for improvement or cause of concern, as published.")],
+    by: ByOption,
+    kind: Annotated[str, typer.Option(help="area_for_improvement or cause_of_concern.")] = "area_for_improvement",
+    predecessor: Annotated[int | None, typer.Option(help="Id of the same area raised in an earlier "
+                                                         "inspection.")] = None,
+    on: Annotated[str | None, typer.Option(help="Date raised (YYYY-MM-DD); default today.")] = None,
+    evidence: Annotated[str | None, typer.Option(help="Evidence or note.")] = None,
+) -> None:
+    """Record an area for improvement or cause of concern (status open); prints its id.
+
+    Example: peel ledger raise-area --force Kent --year 2017 --question Q2_investigating_crime --text "..." --by Ann
+    """
+    from peelkit.ledger.db import session_scope
+    from peelkit.ledger.improvements import raise_area
+
+    try:
+        with session_scope(actor=by) as session:
+            area = raise_area(session, force, year, question, text, kind=kind, predecessor_id=predecessor,
+                              on=_date(on, "--on"), evidence=evidence)
+            ident = area.id
+    except PeelError as error:
+        _fail(error)
+        return
+    typer.echo(f"raised area {ident}")
+
+
+@ledger_app.command("set-area-status")
+def set_area_status_command(
+    area_id: Annotated[int, typer.Argument(help="The area's id.", show_default=False)],
+    status: Annotated[str, typer.Option(help="open, in_progress, addressed or closed.")],
+    by: ByOption,
+    on: Annotated[str | None, typer.Option(help="Date of the change (YYYY-MM-DD); default today.")] = None,
+    evidence: Annotated[str | None, typer.Option(help="Evidence for the new status.")] = None,
+    expected_version: Annotated[int | None, typer.Option(help="The version you read; refused if it changed.")] = (
+        None),
+) -> None:
+    """Move an area to a new status, with date and evidence (kept in its history; audited under --by).
+
+    Example: peel ledger set-area-status 3 --status addressed --evidence "2018 inspection" --by "A Inspector"
+    """
+    from peelkit.ledger.db import session_scope
+    from peelkit.ledger.improvements import set_status
+
+    try:
+        with session_scope(actor=by) as session:
+            area = set_status(session, area_id, status, on=_date(on, "--on"), evidence=evidence,
+                              expected_version=expected_version)
+            version = area.version
+    except PeelError as error:
+        _fail(error)
+        return
+    typer.echo(f"area {area_id} is now {status} (version {version})")
+
+
+def _afi_row(area: ImprovementArea) -> dict[str, Any]:
+    from peelkit.ledger.improvements import AreaView
+
+    view = AreaView(area).to_dict()
+    history = "; ".join(f"{h['status']} {h['on']}" + (f" ({h['evidence']})" if h["evidence"] else "")
+                        for h in view["history"])
+    return {**view, "question": view["question_id"], "history": history}
+
+
+@ledger_app.command("afis")
+def afis_command(
+    force: Annotated[str, typer.Option(help="The force (any spelling, or its code).")],
+    fmt: Annotated[Format, typer.Option("--format", help="Output for people or machines.")] = Format.table,
+) -> None:
+    """Areas for improvement and causes of concern of a force, with status history and how often raised.
+
+    CSV columns: id, kind, force_code, year_raised, question, status, version, times_raised,
+    consecutive_inspections, raised (e.g. "raised in our last two inspections"), predecessor_id, text, history
+    ("status date (evidence); ..."). JSON: a list of objects with the same keys, question as question_id, and
+    history as a list of {status, on, evidence, actor}.
+
+    Example: peel ledger afis --force Kent --format json
+    """
+    from peelkit.ledger.db import session_scope
+    from peelkit.ledger.improvements import AreaView, areas_for
+
+    try:
+        with session_scope(actor="peel ledger afis") as session:
+            areas = areas_for(session, force)
+            views = [AreaView(a).to_dict() for a in areas]
+            rows = [_afi_row(a) for a in areas]
+    except PeelError as error:
+        _fail(error, fmt.value)
+        return
+    if fmt == Format.json:
+        typer.echo(json.dumps(views, indent=2, default=str))
+        return
+    if fmt == Format.csv:
+        _csv(rows, AFI_COLUMNS)
+        return
+    if not views:
+        typer.echo("No areas for improvement or causes of concern recorded for this force.")
+        return
+    for view in views:
+        label = "Cause of concern" if view["kind"] == "cause_of_concern" else "Area for improvement"
+        typer.echo(f"[{view['id']}] {label} ({view['year_raised']}, {view['question_id']}): {view['text']}")
+        typer.echo(f"    status {view['status']}; {view['raised']}")
+        for h in view["history"]:
+            note = f" - {h['evidence']}" if h["evidence"] else ""
+            typer.echo(f"    {h['on']}  {h['status']:<12} by {h['actor']}{note}")
