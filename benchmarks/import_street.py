@@ -15,8 +15,6 @@ Prints the medians, their ratio and the peak RSS, and writes them to benchmarks/
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -29,10 +27,11 @@ import duckdb
 
 from peelkit import forces
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import machine, update_section
+
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work"
-RESULTS = HERE / "RESULTS.md"
-NOTES_MARKER = "<!-- notes: kept when the benchmark rewrites this file -->"
 
 # data.police.uk's own category names, with roughly their national shares of street-level rows.
 CRIME_TYPES = [
@@ -148,7 +147,7 @@ import sys, time
 from pathlib import Path
 from peelkit.importer import import_paths
 start = time.perf_counter()
-report = import_paths([Path(sys.argv[1])], db_path=Path(sys.argv[2]))
+report = import_paths([Path(sys.argv[1])], db_path=Path(sys.argv[2]), keep_street_records=sys.argv[3] == "keep")
 elapsed = time.perf_counter() - start
 print("RESULT", elapsed, PEAK(), sum(r.row_count for r in report.loaded), len(report.loaded))
 """
@@ -175,23 +174,6 @@ def run_child(code: str, *args: str) -> tuple[float, str, float]:
     return float(seconds), " ".join(rest), int(peak_kb) / 1024
 
 
-def machine() -> dict[str, str]:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
-    return {
-        "cpus (nproc)": str(os.cpu_count()),
-        "memory": f"{mem_kb / 1024 / 1024:.1f} GB",
-        "cpu model": cpu,
-        "python": platform.python_version(),
-        "duckdb": duckdb.__version__,
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5_000_000)
@@ -200,6 +182,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2017)
     parser.add_argument("--keep", action="store_true", help="reuse an existing generated file set")
     parser.add_argument("--no-results", action="store_true", help="do not rewrite benchmarks/RESULTS.md")
+    parser.add_argument("--with-records", action="store_true",
+                        help="also time an import that keeps every row (--keep-street-records)")
     options = parser.parse_args()
 
     folder = WORK / f"street-{options.rows}-{options.months}-{options.seed}"
@@ -216,11 +200,13 @@ def main() -> None:
     scans: list[float] = []
     peaks: list[float] = []
     scan_peaks: list[float] = []
+    kept: list[float] = []
+    kept_peaks: list[float] = []
     db = WORK / "bench.duckdb"
     for run in range(1, options.runs + 1):
         for stale in (db, db.with_suffix(".duckdb.wal")):
             stale.unlink(missing_ok=True)
-        seconds, detail, peak = run_child(IMPORT_CHILD, str(folder), str(db))
+        seconds, detail, peak = run_child(IMPORT_CHILD, str(folder), str(db), "counts")
         imports.append(seconds)
         peaks.append(peak)
         print(f"run {run}: import {seconds:6.2f} s, peak RSS {peak:6.0f} MB  (rows+facts, files: {detail})")
@@ -228,6 +214,13 @@ def main() -> None:
         scans.append(seconds)
         scan_peaks.append(peak)
         print(f"run {run}: scan   {seconds:6.2f} s, peak RSS {peak:6.0f} MB  (rows, groups: {detail})")
+        if options.with_records:
+            for stale in (db, db.with_suffix(".duckdb.wal")):
+                stale.unlink(missing_ok=True)
+            seconds, detail, peak = run_child(IMPORT_CHILD, str(folder), str(db), "keep")
+            kept.append(seconds)
+            kept_peaks.append(peak)
+            print(f"run {run}: import keeping rows {seconds:6.2f} s, peak RSS {peak:6.0f} MB  ({detail})")
     for stale in (db, db.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
 
@@ -237,20 +230,19 @@ def main() -> None:
     print(f"median import {imported:.2f} s, median raw scan {scanned:.2f} s, ratio {ratio:.2f}x "
           f"(target <= 2), peak import RSS {peak:.0f} MB (target < 1024)")
     if not options.no_results:
-        write_results(options, files, size_mb, imports, scans, peaks, scan_peaks)
+        write_results(options, files, size_mb, imports, scans, peaks, scan_peaks, kept, kept_peaks)
 
 
 def write_results(options: argparse.Namespace, files: int, size_mb: float, imports: list[float],
-                  scans: list[float], peaks: list[float], scan_peaks: list[float]) -> None:
+                  scans: list[float], peaks: list[float], scan_peaks: list[float], kept: list[float],
+                  kept_peaks: list[float]) -> None:
     imported, scanned = statistics.median(imports), statistics.median(scans)
     lines = [
-        "# Benchmark results",
-        "",
         "## Street-level crime import (`benchmarks/import_street.py`)",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `--rows {options.rows} --months {options.months} "
         f"--runs {options.runs} --seed {options.seed}`: {files} plain CSV files (43 forces x "
-        f"{options.months} months), {options.rows:,} rows, {size_mb:,.0f} MB.",
+        f"{options.months} months), {options.rows:,} rows, {size_mb:,.0f} MB; duckdb {duckdb.__version__}.",
         "",
         "| machine | |",
         "| --- | --- |",
@@ -258,26 +250,30 @@ def write_results(options: argparse.Namespace, files: int, size_mb: float, impor
         "",
         "| measure | median | runs |",
         "| --- | --- | --- |",
-        f"| (a) `import_paths` into a fresh warehouse | {imported:.2f} s | "
+        f"| (a) `peel data import` of the folder into a fresh warehouse | {imported:.2f} s | "
         + ", ".join(f"{s:.2f}" for s in imports) + " |",
         f"| (b) DuckDB `read_csv` + GROUP BY (force, month, crime type) | {scanned:.2f} s | "
         + ", ".join(f"{s:.2f}" for s in scans) + " |",
-        f"| ratio (a) / (b) | {imported / scanned:.2f}x | target <= 2x |",
+        f"| ratio (a) / (b) | {imported / scanned:.2f}x | target <= 2x: "
+        f"{'met' if imported / scanned <= 2 else 'NOT met'} |",
         f"| peak RSS of the import process | {max(peaks):.0f} MB | "
-        + ", ".join(f"{p:.0f}" for p in peaks) + " (target < 1024 MB) |",
+        + ", ".join(f"{p:.0f}" for p in peaks) + f" (target < 1024 MB: {'met' if max(peaks) < 1024 else 'NOT met'}) |",
         f"| peak RSS of the scan process | {max(scan_peaks):.0f} MB | "
         + ", ".join(f"{p:.0f}" for p in scan_peaks) + " |",
+    ]
+    if kept:
+        lines += [
+            f"| (c) import keeping every row (`--keep-street-records`) | {statistics.median(kept):.2f} s | "
+            + ", ".join(f"{s:.2f}" for s in kept) + f"; peak RSS {max(kept_peaks):.0f} MB |",
+        ]
+    lines += [
         "",
         "Each figure is measured inside a fresh child process (timing excludes interpreter start-up);",
         "peak RSS is the child's own high-water mark (`VmHWM` in /proc/self/status). The import time",
-        "includes sniffing, SHA-256 of every file, validation, monthly aggregates and the atomic commit of",
-        "all rows to the DuckDB file.",
-        "",
+        "includes recognising and hashing (SHA-256) every file, every check, the monthly counts per force and",
+        "crime type, and the atomic commit.",
     ]
-    # Hand-written notes below the marker survive a re-run.
-    kept = RESULTS.read_text().partition(NOTES_MARKER) if RESULTS.exists() else ("", "", "")
-    RESULTS.write_text("\n".join(lines) + ("\n" + kept[1] + kept[2] if kept[1] else ""))
-    print(f"wrote {RESULTS}")
+    update_section("import_street", "\n".join(lines))
 
 
 if __name__ == "__main__":

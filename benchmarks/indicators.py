@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--publication", default="peel-effectiveness-2017")
+    parser.add_argument("--no-results", action="store_true", help="do not rewrite benchmarks/RESULTS.md")
     args = parser.parse_args()
     data = Path(os.environ.get("PEEL_DATA_DIR", "../shared/data"))
     with tempfile.TemporaryDirectory() as scratch:
@@ -37,6 +39,27 @@ def main() -> None:
             results = engine.evaluate_publication(con, pub, include_earlier=True)
             timings.append(time.perf_counter() - started)
         con.close()
+    median = statistics.median(timings)
+    if not args.no_results:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from _results import machine, update_section
+
+        update_section("indicators", "\n".join([
+            "## Indicators (`benchmarks/indicators.py`)",
+            "",
+            f"Whole publication `{args.publication}` ({len(results)} results: every force, indicator and period,"
+            " with England and Wales, 95% and 99.8% intervals, comparisons and change tests) from a warm"
+            f" warehouse of all of `PEEL_DATA_DIR`; {args.runs} runs.",
+            "",
+            "| machine | |",
+            "| --- | --- |",
+            *(f"| {k} | {v} |" for k, v in machine().items()),
+            "",
+            f"| median | {median:.3f} s |",
+            "| --- | --- |",
+            f"| min / max | {min(timings):.3f} / {max(timings):.3f} s |",
+            f"| target | under 0.500 s: {'met' if median < 0.5 else 'NOT met'} |",
+        ]))
     print(f"publication        {args.publication}")
     print(f"results            {len(results)} (forces x indicators x periods, with England and Wales)")
     print(f"runs               {args.runs}")

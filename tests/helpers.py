@@ -33,8 +33,8 @@ def snapshot(db: Path) -> dict[str, object]:
         con.close()
 
 
-def load(db: Path, *paths: Path, vintage: str | None = None) -> ImportReport:
-    return import_paths(list(paths), vintage=vintage, db_path=db)
+def load(db: Path, *paths: Path, vintage: str | None = None, keep_street_records: bool = False) -> ImportReport:
+    return import_paths(list(paths), vintage=vintage, db_path=db, keep_street_records=keep_street_records)
 
 
 def load_fails(db: Path, *paths: Path, vintage: str | None = None) -> list[Finding]:

@@ -77,7 +77,8 @@ def test_status_reports_every_dataset(loaded: tuple[Path, object]) -> None:
     assert status["population"]["forces_present"] == 43
     assert status["asb_incidents"]["forces_missing"] == []
     assert status["boundaries"]["forces_present"] == 43
-    assert status["street_records"]["forces_present"] == 1
+    assert status["police_uk_street"]["forces_present"] == 1
+    assert status["police_uk_street"]["vintages"] == ["2016-07", "2017-07", "2018-07"]
 
 
 def test_importing_again_changes_nothing(loaded: tuple[Path, object]) -> None:

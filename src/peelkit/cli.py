@@ -72,6 +72,9 @@ def data_import(
         str | None, typer.Option(help="Release of these files (e.g. 2018-12-14); default: read from the data.")
     ] = None,
     fmt: Annotated[TableFormat, typer.Option("--format", help="Output for people or machines.")] = TableFormat.table,
+    keep_street_records: Annotated[bool, typer.Option(
+        "--keep-street-records", help="Also keep every data.police.uk street-level row (slower; default: "
+        "monthly counts per force and crime type).")] = False,
 ) -> None:
     """Recognise each file by its content and load it into the warehouse, all or nothing.
 
@@ -92,7 +95,7 @@ def data_import(
             def step(path: Path) -> None:
                 progress.update(task, advance=1, description=f"importing {path.name}")
 
-            report = import_paths(paths, vintage=vintage, on_file=step)
+            report = import_paths(paths, vintage=vintage, on_file=step, keep_street_records=keep_street_records)
     except PeelError as error:
         _fail(error, fmt.value)
         return

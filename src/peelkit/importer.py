@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,6 +86,7 @@ def import_paths(
     db_path: Path | None = None,
     on_file: Callable[[Path], None] | None = None,
     synthetic: bool = False,
+    keep_street_records: bool = False,
 ) -> ImportReport:
     """Import every file under `paths` in one transaction: all of it, or (on any problem) none of it."""
     if vintage is not None and not VINTAGE_PATTERN.match(vintage):
@@ -100,17 +102,21 @@ def import_paths(
     con.execute("BEGIN TRANSACTION")
     committed = False
     try:
-        pending: list[_Pending] = []
+        warehouse.prepare_staging(con)
+        recognised: list[tuple[Path, Source]] = []
         for path in files:
             if on_file:
                 on_file(path)
-            item = _recognise_one(con, path, report, findings, seen_hashes)
-            if item is not None:
-                item.stage = warehouse.Stage(con, str(path), vintage=vintage)
-                pending.append(item)
+            source = _recognise_one(path, report, findings)
+            if source is not None:
+                recognised.append((path, source))
+        pending = _new_files(con, recognised, report, seen_hashes)
+        ids = warehouse.allocate_import_ids(con, len(pending))
+        for item, import_id in zip(pending, ids, strict=True):
+            item.stage = warehouse.Stage(con, str(item.path), vintage=vintage, import_id=import_id,
+                                         options={"keep_street_records": keep_street_records})
         _read_all(pending)
-        for item in pending:
-            _finish(item, synthetic, report, findings, suppressed)
+        _finish(pending, synthetic, report, findings, suppressed)
         if findings:
             raise ImportFailed(findings, suppressed)
         con.execute("COMMIT")
@@ -140,13 +146,7 @@ class _Pending:
     stage: warehouse.Stage | None = None
 
 
-def _recognise_one(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    report: ImportReport,
-    findings: list[Finding],
-    seen_hashes: dict[str, str],
-) -> _Pending | None:
+def _recognise_one(path: Path, report: ImportReport, findings: list[Finding]) -> Source | None:
     label = str(path)
     if _ignored(path):
         report.skipped.append(Skipped(label, "documentation or checksum file, not data"))
@@ -159,21 +159,33 @@ def _recognise_one(
     if source.kind != "warehouse":
         report.skipped.append(Skipped(label, f"{source.title}: {source.kind} data, not warehouse statistics"))
         return None
-    digest = warehouse.sha256_of(path)
-    previous = con.execute(
-        "SELECT import_id, source, file_name, vintage, datasets, row_count FROM imports WHERE sha256 = ?",
-        [digest],
-    ).fetchone()
-    if previous:
-        report.unchanged.append(warehouse.ImportRecord(
-            previous[0], previous[1], previous[2], digest, previous[3], tuple(previous[4]), previous[5],
-            "already loaded"))
-        return None
-    if digest in seen_hashes:
-        report.skipped.append(Skipped(label, f"same content as {seen_hashes[digest]}"))
-        return None
-    seen_hashes[digest] = label
-    return _Pending(path, source, digest)
+    return source
+
+
+def _new_files(
+    con: duckdb.DuckDBPyConnection,
+    recognised: list[tuple[Path, Source]],
+    report: ImportReport,
+    seen_hashes: dict[str, str],
+) -> list[_Pending]:
+    """The recognised files not loaded before (by SHA-256), hashed two at a time (hashlib frees the GIL)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        digests = list(pool.map(warehouse.sha256_of, [path for path, _source in recognised]))
+    previous = {row[-1]: row for row in con.execute(
+        """SELECT import_id, source, file_name, vintage, datasets, row_count, sha256 FROM imports
+           WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))""", [digests]).fetchall()}
+    pending = []
+    for (path, source), digest in zip(recognised, digests, strict=True):
+        if digest in previous:
+            row = previous[digest]
+            report.unchanged.append(warehouse.ImportRecord(
+                row[0], row[1], row[2], digest, row[3], tuple(row[4]), row[5], "already loaded"))
+        elif digest in seen_hashes:
+            report.skipped.append(Skipped(str(path), f"same content as {seen_hashes[digest]}"))
+        else:
+            seen_hashes[digest] = str(path)
+            pending.append(_Pending(path, source, digest))
+    return pending
 
 
 def _read_all(pending: list[_Pending]) -> None:
@@ -191,17 +203,19 @@ def _read_all(pending: list[_Pending]) -> None:
                 source.read(item.path, item.stage)
 
 
-def _finish(item: _Pending, synthetic: bool, report: ImportReport, findings: list[Finding],
+def _finish(pending: list[_Pending], synthetic: bool, report: ImportReport, findings: list[Finding],
             suppressed: list[str]) -> None:
-    stage = item.stage
-    assert stage is not None
-    if stage.ok:
-        warehouse.check_staged(stage)
-    report.notes.extend(f"{stage.file_label}: {note}" for note in stage.notes)
-    if not stage.ok:
-        findings.extend(stage.findings)
-        suppressed.extend(stage.suppressed)
-        return
-    report.loaded.append(warehouse.commit_stage(
-        stage, source=item.source.name, publisher=item.source.publisher, path=item.path, sha256=item.digest,
-        synthetic=synthetic))
+    stages = [item.stage for item in pending if item.stage is not None]
+    warehouse.check_batch(stages)
+    clean = []
+    for item in pending:
+        stage = item.stage
+        assert stage is not None
+        report.notes.extend(f"{stage.file_label}: {note}" for note in stage.notes)
+        if stage.ok:
+            clean.append((stage, warehouse.FileMeta(item.source.name, item.source.publisher, item.path, item.digest)))
+        else:
+            findings.extend(stage.findings)
+            suppressed.extend(stage.suppressed)
+    if not findings:
+        report.loaded.extend(warehouse.commit_batch(clean, synthetic))

@@ -135,6 +135,21 @@ def prepare_staging(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def allocate_import_ids(con: duckdb.DuckDBPyConnection, count: int) -> list[int]:
+    if count == 0:
+        return []
+    return [int(r[0]) for r in con.execute("SELECT nextval('import_ids') FROM range(?)", [count]).fetchall()]
+
+
+def _insert_columns(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, list[Any]]) -> None:
+    """Insert many rows in one statement (executemany sends one statement per row)."""
+    if not next(iter(columns.values())):
+        return
+    names = ", ".join(columns)
+    unnests = ", ".join(f"unnest(${i + 1})" for i in range(len(columns)))
+    con.execute(f"INSERT INTO {table} ({names}) SELECT {unnests}", list(columns.values())).fetchall()
+
+
 @dataclass
 class Stage:
     """What one file's reader hands to the warehouse: staged rows and the problems it found.
@@ -156,13 +171,16 @@ class Stage:
     max_findings_per_code: int = 50
     import_id: int = 0
     touched: set[str] = field(default_factory=set)
+    options: dict[str, Any] = field(default_factory=dict)  # import options a reader may honour
     _suppressed: dict[str, int] = field(default_factory=dict)
     _counts: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        prepare_staging(self.con)
-        # Allocated up front so bulk readers can write rows that already carry their provenance.
-        self.import_id = int(self.con.execute("SELECT nextval('import_ids')").fetchone()[0])  # type: ignore[index]
+        # The importer has called prepare_staging() on this connection once for the batch, and usually
+        # allocated the ids in one go. The id is known up front so bulk readers can write rows that
+        # already carry their provenance.
+        if not self.import_id:
+            (self.import_id,) = allocate_import_ids(self.con, 1)
 
     def problem(self, code: str, message: str, **where: Any) -> None:
         self._counts[code] = self._counts.get(code, 0) + 1
@@ -223,89 +241,114 @@ class ImportRecord:
     status: str  # "loaded" or "already loaded"
 
 
-def check_staged(stage: Stage) -> None:
-    """Problems only visible once a file is fully staged: repeated figures, clashes with loaded vintages."""
-    con = stage.con
+def _stage_vintages(con: duckdb.DuckDBPyConnection, stages: list[Stage]) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE stage_vintages (stage_no INTEGER, vintage VARCHAR)")
+    known = [s for s in stages if s.vintage is not None]
+    _insert_columns(con, "stage_vintages", {"stage_no": [s.import_id for s in known],
+                                            "vintage": [s.vintage for s in known]})
+
+
+def check_batch(stages: list[Stage]) -> None:
+    """Problems only visible once files are fully staged: repeated figures, clashes with loaded vintages.
+
+    One query each for the whole batch (a national street-level batch has hundreds of files).
+    """
+    stages = [s for s in stages if s.ok]
+    if not stages:
+        return
+    con = stages[0].con
+    by_no = {s.import_id: s for s in stages}
     key = ", ".join(FACT_KEY)
     duplicates = con.execute(
-        f"SELECT {key}, count(*) FROM stage_facts WHERE stage_no = ? GROUP BY ALL HAVING count(*) > 1 LIMIT 20",
-        [stage.import_id],
+        f"""SELECT stage_no, {key}, count(*) FROM stage_facts WHERE stage_no IN (SELECT unnest(?::INTEGER[]))
+            GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL LIMIT 1000""",
+        [list(by_no)],
     ).fetchall()
     for dup in duplicates:
-        label = ", ".join(f"{k}={v}" for k, v in zip(FACT_KEY, dup[:-1], strict=True) if v is not None)
-        stage.problem("duplicate-key", f"the figure for {label} appears {dup[-1]} times; keep one row")
-    if stage.vintage is None or "stage_facts" not in stage.touched:
-        return
+        label = ", ".join(f"{k}={v}" for k, v in zip(FACT_KEY, dup[1:-1], strict=True) if v is not None)
+        by_no[dup[0]].problem("duplicate-key", f"the figure for {label} appears {dup[-1]} times; keep one row")
+    _stage_vintages(con, stages)
     # offence and outcome_type are often NULL, and NULL = NULL is not true in SQL.
     null_safe = " AND ".join(f"f.{k} IS NOT DISTINCT FROM s.{k}" for k in FACT_KEY)
-    clash = con.execute(
-        f"""SELECT i.file_name, f.dataset, f.area_code, f.period_end FROM facts f
-            JOIN imports i USING (import_id)
-            JOIN stage_facts s ON s.stage_no = ? AND {null_safe}
-            WHERE f.vintage = ? LIMIT 1""",
-        [stage.import_id, stage.vintage],
-    ).fetchone()
-    if clash:
-        stage.problem(
+    clashes = con.execute(
+        f"""SELECT s.stage_no, v.vintage, arg_min(i.file_name, f.import_id), arg_min(f.dataset, f.import_id),
+                   arg_min(f.area_code, f.import_id), arg_min(f.period_end, f.import_id)
+            FROM stage_facts s JOIN stage_vintages v USING (stage_no)
+            JOIN facts f ON f.vintage = v.vintage AND {null_safe}
+            JOIN imports i ON i.import_id = f.import_id
+            GROUP BY s.stage_no, v.vintage""",
+    ).fetchall()
+    for stage_no, vintage, file_name, dataset, area, period_end in clashes:
+        by_no[stage_no].problem(
             "vintage-conflict",
-            f"{clash[0]} already holds vintage {stage.vintage} of {clash[1]} (e.g. {clash[2]} to "
-            f"{clash[3]}) with other content; if this is a newer release, import it with "
-            "--vintage YYYY-MM-DD naming its release date",
-            value=stage.vintage,
+            f"{file_name} already holds vintage {vintage} of {dataset} (e.g. {area} to {period_end}) with "
+            "other content; if this is a newer release, import it with --vintage YYYY-MM-DD naming its "
+            "release date",
+            value=vintage,
         )
 
 
 RECORD_TABLES = frozenset({"street_records", "boundaries", "lsoa_force", "offence_categories"})
 
 
-def _inserted(cursor: duckdb.DuckDBPyConnection) -> int:
-    rows = cursor.fetchall()  # fetch to the end: DuckDB refuses new work while a result is unfinished
-    return int(rows[0][0]) if rows else 0
+@dataclass(frozen=True)
+class FileMeta:
+    source: str
+    publisher: str
+    path: Path
+    sha256: str
 
 
-def commit_stage(
-    stage: Stage, *, source: str, publisher: str, path: Path, sha256: str, synthetic: bool = False
-) -> ImportRecord:
-    con = stage.con
-    if stage.vintage is None:
-        raise ValueError("a staged file needs a vintage before it is committed")
-    import_id = stage.import_id
-    rows = stage.direct_rows
-    if "stage_facts" in stage.touched:
-        rows += _inserted(con.execute(
-            "INSERT INTO facts SELECT ?, ?, * EXCLUDE (stage_no) FROM stage_facts WHERE stage_no = ?",
-            [stage.vintage, import_id, import_id]))
-        con.execute("DELETE FROM stage_facts WHERE stage_no = ?", [import_id]).fetchall()
+def commit_batch(stages: list[tuple[Stage, FileMeta]], synthetic: bool = False) -> list[ImportRecord]:
+    """Move every staged row into the warehouse tables and record each file's provenance: a few statements
+    for the whole batch. The caller commits the transaction."""
+    if not stages:
+        return []
+    con = stages[0][0].con
+    for stage, meta in stages:
+        if stage.vintage is None:
+            raise ValueError(f"{meta.path}: a staged file needs a vintage before it is committed")
+    plain = [stage for stage, _meta in stages]
+    ids = [stage.import_id for stage in plain]
+    _stage_vintages(con, plain)
+    counts: dict[int, int] = {stage.import_id: stage.direct_rows for stage in plain}
+    if any("stage_facts" in s.touched for s in plain):
+        for stage_no, n in con.execute(
+                "SELECT stage_no, count(*) FROM stage_facts WHERE stage_no IN (SELECT unnest(?::INTEGER[])) "
+                "GROUP BY 1", [ids]).fetchall():
+            counts[stage_no] += n
+        con.execute(
+            """INSERT INTO facts SELECT v.vintage, s.stage_no, s.* EXCLUDE (stage_no)
+               FROM stage_facts s JOIN stage_vintages v USING (stage_no)""").fetchall()
+        con.execute("DELETE FROM stage_facts WHERE stage_no IN (SELECT unnest(?::INTEGER[]))", [ids]).fetchall()
+    by_no = {stage.import_id: stage for stage in plain}
     for table in SIDE_TABLES:
-        if f"stage_{table}" not in stage.touched:
+        if not any(f"stage_{table}" in s.touched for s in plain):
             continue
-        added = _inserted(con.execute(
-            f"INSERT INTO {table} SELECT ?, * EXCLUDE (stage_no) FROM stage_{table} WHERE stage_no = ?",
-            [import_id, import_id]))
-        con.execute(f"DELETE FROM stage_{table} WHERE stage_no = ?", [import_id]).fetchall()
-        # Code lists (offence codes, outcome types) describe the figures; they are not rows of data.
-        if added and table in RECORD_TABLES:
-            rows += added
-            stage.datasets.add(table)
-    stage.row_count = rows
-    datasets = tuple(sorted(stage.datasets))
-    _inserted(con.execute(
-        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            import_id,
-            source,
-            publisher,
-            path.name,
-            str(path),
-            sha256,
-            stage.vintage,
-            list(datasets),
-            stage.row_count,
-            synthetic,
-            datetime.now(UTC).replace(tzinfo=None),
-        ],
-    ))
-    return ImportRecord(import_id, source, path.name, sha256, stage.vintage, datasets, stage.row_count, "loaded")
+        if table in RECORD_TABLES:
+            # Code lists (offence codes, outcome types) describe the figures; they are not rows of data.
+            for stage_no, n in con.execute(
+                    f"SELECT stage_no, count(*) FROM stage_{table} WHERE stage_no IN (SELECT unnest(?::INTEGER[])) "
+                    "GROUP BY 1", [ids]).fetchall():
+                counts[stage_no] += n
+                by_no[stage_no].datasets.add(table)
+        con.execute(f"""INSERT INTO {table} SELECT stage_no, * EXCLUDE (stage_no) FROM stage_{table}
+                        WHERE stage_no IN (SELECT unnest(?::INTEGER[]))""", [ids]).fetchall()
+        con.execute(f"DELETE FROM stage_{table} WHERE stage_no IN (SELECT unnest(?::INTEGER[]))", [ids]).fetchall()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    records = []
+    rows = []
+    for stage, meta in stages:
+        stage.row_count = counts[stage.import_id]
+        datasets = tuple(sorted(stage.datasets))
+        rows.append([stage.import_id, meta.source, meta.publisher, meta.path.name, str(meta.path), meta.sha256,
+                     stage.vintage, list(datasets), stage.row_count, synthetic, now])
+        records.append(ImportRecord(stage.import_id, meta.source, meta.path.name, meta.sha256,
+                                    stage.vintage or "", datasets, stage.row_count, "loaded"))
+    names = ("import_id", "source", "publisher", "file_name", "file_path", "sha256", "vintage", "datasets",
+             "row_count", "synthetic", "imported_at")
+    _insert_columns(con, "imports", {name: [row[i] for row in rows] for i, name in enumerate(names)})
+    return records
 
 
 @contextmanager

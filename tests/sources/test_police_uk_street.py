@@ -37,7 +37,7 @@ def test_reads_crimes_and_asb_from_plain_and_gzip_files(tmp_path: Path) -> None:
     packed = gz(tmp_path / "2017-08-kent-street.csv.gz",
                 HEADER + row("k1", month="2017-08", force="Kent Police", lon="0.52", lat="51.27") + asb(
                     month="2017-08", force="Kent Police", lon="0.52", lat="51.27"))
-    report = load(db, plain, packed)
+    report = load(db, plain, packed, keep_street_records=True)
     assert sorted((r.vintage, r.row_count) for r in report.loaded) == [("2017-07", 5 + 3), ("2017-08", 2 + 2)]
     assert any("1 rows have no location" in note for note in report.notes)
     facts = query(db, "SELECT area_code, period_start::VARCHAR, period_end::VARCHAR, measure, offence, value "
@@ -56,11 +56,21 @@ def test_reads_crimes_and_asb_from_plain_and_gzip_files(tmp_path: Path) -> None:
     assert records[4][3:5] == (None, None)
 
 
+def test_by_default_only_the_monthly_counts_are_kept(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    csv = write(tmp_path / "counts-only.csv", HEADER + row("a1") + row("a2") + asb())
+    (record,) = load(db, csv).loaded
+    assert record.datasets == ("police_uk_street",)
+    assert query(db, "SELECT count(*) FROM street_records") == [(0,)]
+    assert query(db, "SELECT measure, offence, value FROM facts ORDER BY 1") == [
+        ("asb_incidents", "Anti-social behaviour", 1.0), ("crimes", "Burglary", 2.0)]
+
+
 def test_force_names_beyond_the_first_rows_are_mapped(tmp_path: Path) -> None:
     # The reader maps the names it sees at the top of the file while loading; later ones afterwards.
     db = tmp_path / "w.duckdb"
     csv = write(tmp_path / "mixed.csv", HEADER + row("a") * 400 + row("b", force="Metropolitan Police Service"))
-    load(db, csv)
+    load(db, csv, keep_street_records=True)
     assert query(db, "SELECT area_code, count(*) FROM street_records GROUP BY 1 ORDER BY 1") == [
         ("E23000001", 1), ("E23000010", 400)]
 
@@ -69,7 +79,7 @@ def test_header_in_another_order_and_without_optional_columns(tmp_path: Path) ->
     db = tmp_path / "w.duckdb"
     csv = write(tmp_path / "reordered.csv", "Month,Crime ID,Crime type,Falls within,Reported by,Latitude,Longitude\n"
                 "2017-07,x1,Drugs,Kent Police,Kent Police,51.27,0.52\n")
-    load(db, csv)
+    load(db, csv, keep_street_records=True)
     assert query(db, "SELECT crime_id, crime_type, longitude, latitude, location FROM street_records") == [
         ("x1", "Drugs", 0.52, 51.27, None)]
 
@@ -191,7 +201,7 @@ def test_every_row_of_every_file_is_kept_with_its_file(tmp_path: Path) -> None:
     first = write(tmp_path / "a.csv", HEADER + "".join(row(f"a{i}") for i in range(50_000)))
     second = write(tmp_path / "b.csv", HEADER + "".join(row(f"b{i}", force="Kent Police", lon="0.5", lat="51.2")
                                                         for i in range(30_000)))
-    report = load(db, first, second)
+    report = load(db, first, second, keep_street_records=True)
     ids = {r.file_name: r.import_id for r in report.loaded}
     counts = dict(query(db, "SELECT import_id, count(*) FROM street_records GROUP BY 1"))
     assert counts == {ids["a.csv"]: 50_000, ids["b.csv"]: 30_000}
@@ -208,7 +218,7 @@ def test_real_west_yorkshire_files(tmp_path: Path, data_dir: Path) -> None:
     for path in files:
         lines = subprocess.run(f"zcat '{path}' | wc -l", shell=True, capture_output=True, text=True, check=True)
         expected[path.name] = int(lines.stdout) - 1  # minus the header
-    report = load(db, *files)
+    report = load(db, *files, keep_street_records=True)
     assert sorted(r.vintage for r in report.loaded) == ["2016-07", "2017-07", "2018-07"]
     found = dict(query(db, "SELECT i.file_name, count(*) FROM street_records s JOIN imports i USING (import_id) "
                            "GROUP BY 1"))

@@ -78,11 +78,13 @@ def read(path: Path, stage: Stage) -> None:
 
 
 def read_many(items: list[tuple[Path, Stage]]) -> None:
-    """Load every street-level file of an import batch with one DuckDB scan per header layout.
+    """Read every street-level file of an import batch with one DuckDB scan per header layout.
 
-    Rows go straight into `street_records` tagged with each file's import_id (the batch transaction makes
-    that all or nothing); checks are one aggregate per batch, grouped by file; example rows for a problem
-    are found by re-reading just the files that have one.
+    The scan aggregates as it reads: per file, force name, month and crime type, the counts the figures
+    and the checks need; rows never pass through Python. Every row is also kept in `street_records`
+    only when the import asks for it (`keep_street_records`): writing millions of rows costs DuckDB
+    several times what reading them does. Example rows for a problem are found by re-reading just the
+    files that have one.
     """
     if not items:
         return
@@ -98,7 +100,7 @@ def read_many(items: list[tuple[Path, Stage]]) -> None:
     loaded: list[tuple[Path, Stage, _Head]] = []
     for group in layouts.values():
         try:
-            _load(con, group)
+            _aggregate(con, group)
         except duckdb.Error as error:
             # Not expected for any damage we know of (those go to the rejects table); never let DuckDB's own
             # wording escape as a crash. DuckDB has aborted the transaction: nothing more can run on it.
@@ -112,7 +114,6 @@ def read_many(items: list[tuple[Path, Stage]]) -> None:
     summaries = _Summary.of_batch(con, [stage.import_id for _p, stage, _h in loaded])
     for path, stage, head in loaded:
         summary = summaries.get(stage.import_id, _Summary.empty())
-        stage.direct_rows = summary.rows
         if summary.rejects:
             _report_rejects(stage, head, path, summary.rows)
         if summary.rows == 0 and not summary.rejects:
@@ -125,9 +126,23 @@ def read_many(items: list[tuple[Path, Stage]]) -> None:
             stage.notes.append(f"{summary.no_location} rows have no location (blank coordinates), as published")
         if summary.latest is not None:
             stage.vintage = stage.vintage or summary.latest
-        if summary.rows:
+    clean = [(path, stage, head) for path, stage, head in loaded if stage.ok]
+    _stage_facts(con, [stage for _p, stage, _h in clean])
+    # Rows are written only for a clean batch: a batch with any problem is rolled back anyway.
+    if clean and all(stage.ok for _p, stage, _h in loaded) and clean[0][1].options.get("keep_street_records"):
+        for group in _regroup(clean):
+            _keep_records(con, group)
+        for _path, stage, _head in clean:
+            stage.direct_rows = summaries[stage.import_id].rows
             stage.datasets.add("street_records")
-    _stage_facts(con, [stage for _p, stage, _h in loaded if stage.ok])
+
+
+def _regroup(items: list[tuple[Path, Stage, _Head]]) -> list[list[tuple[Path, Stage, _Head]]]:
+    groups: dict[tuple[object, ...], list[tuple[Path, Stage, _Head]]] = {}
+    for item in items:
+        head = item[2]
+        groups.setdefault((len(head.header), head.gzipped, *sorted(head.positions.items())), []).append(item)
+    return list(groups.values())
 
 
 def _open(path: Path) -> tuple[Any, bool]:
@@ -219,38 +234,57 @@ def _typed_columns(head: _Head) -> str:
     return ", ".join(columns) + f", ({failed}) AS cast_failed"
 
 
-def _load(con: duckdb.DuckDBPyConnection, group: list[tuple[Path, Stage, _Head]]) -> None:
-    """One INSERT … SELECT from DuckDB's CSV reader over every file of one layout into street_records.
+def _register_files(con: duckdb.DuckDBPyConnection, group: list[tuple[Path, Stage, _Head]]) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE street_files (path VARCHAR, import_id INTEGER)")
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS street_files_all (path VARCHAR, import_id INTEGER)")
+    paths, ids = [str(p) for p, _s, _h in group], [s.import_id for _p, s, _h in group]
+    for table in ("street_files", "street_files_all"):
+        con.execute(f"INSERT INTO {table} SELECT unnest(?::VARCHAR[]), unnest(?::INTEGER[])", [paths, ids]).fetchall()
+
+
+def _aggregate(con: duckdb.DuckDBPyConnection, group: list[tuple[Path, Stage, _Head]]) -> None:
+    """One scan of every file of one layout, counted by file, force name, month and crime type.
 
     Rows DuckDB cannot read go to the rejects table with their line number instead of raising (which
     would abort the import's transaction).
     """
     head = group[0][2]
-    names = sorted({name for _p, _s, h in group for name in h.names})
-    whens, params = [], []
-    for name in names:
-        code = _area_code(name)
-        if code is not None:
-            whens.append("WHEN ? THEN ?")
-            params += [name, code]
-    falls_within = f"c{head.positions['Falls within']}"
-    # Force names seen at the top of the files are mapped while loading; any others are resolved afterwards.
-    area = f"CASE {falls_within} {' '.join(whens)} END" if whens else "NULL"
-    con.execute("CREATE OR REPLACE TEMP TABLE street_files (path VARCHAR, import_id INTEGER)")
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS street_files_all (path VARCHAR, import_id INTEGER)")
-    files = [[str(p), s.import_id] for p, s, _h in group]
-    con.executemany("INSERT INTO street_files VALUES (?, ?)", files)
-    con.executemany("INSERT INTO street_files_all VALUES (?, ?)", files)
+    _register_files(con, group)
+    con.execute(
+        """CREATE TEMP TABLE IF NOT EXISTS street_agg (import_id INTEGER, falls_within VARCHAR,
+               reported_by VARCHAR, month DATE, crime_type VARCHAR, n BIGINT, crimes BIGINT, no_location BIGINT,
+               bad_coordinate BIGINT, text_length BIGINT)""")
+    con.execute(
+        f"""INSERT INTO street_agg
+            SELECT f.import_id, a.* EXCLUDE (filename) FROM (
+                SELECT filename, falls_within, reported_by, month, crime_type, count(*), count(crime_id),
+                       count(*) FILTER (WHERE longitude IS NULL AND latitude IS NULL),
+                       count(*) FILTER (WHERE {_BAD_COORDINATE}),
+                       -- Reading every column makes DuckDB check each for valid UTF-8.
+                       sum(length(coalesce(location, '') || coalesce(lsoa_code, '') || coalesce(lsoa_name, '')
+                                  || coalesce(last_outcome, '') || coalesce(context, '')))
+                FROM (SELECT {_columns(head)}, filename
+                      FROM read_csv(?, {_options(head)}, filename = true, store_rejects = true,
+                                    rejects_table = '{REJECTS}', rejects_scan = '{REJECT_SCANS}',
+                                    rejects_limit = {REJECTS_LIMIT}))
+                GROUP BY ALL) a
+            JOIN street_files f ON a.filename = f.path""",
+        [[str(p) for p, _s, _h in group]],
+    ).fetchall()
+
+
+def _keep_records(con: duckdb.DuckDBPyConnection, group: list[tuple[Path, Stage, _Head]]) -> None:
+    """Every row of a clean group into street_records, with its force's area code."""
+    head = group[0][2]
+    _register_files(con, group)
     targets = ", ".join(TARGET)
     con.execute(
         f"""INSERT INTO street_records (import_id, {targets}, area_code)
-            SELECT f.import_id, {targets}, area FROM (
-                SELECT {_columns(head)}, {area} AS area, filename
-                FROM read_csv(?, {_options(head)}, filename = true, store_rejects = true,
-                              rejects_table = '{REJECTS}', rejects_scan = '{REJECT_SCANS}',
-                              rejects_limit = {REJECTS_LIMIT})) r
-            JOIN street_files f ON r.filename = f.path""",
-        [*params, [str(p) for p, _s, _h in group]],
+            SELECT f.import_id, {targets}, m.area_code FROM (
+                SELECT {_columns(head)}, filename FROM read_csv(?, {_options(head)}, filename = true)) r
+            JOIN street_files f ON r.filename = f.path
+            LEFT JOIN street_names m ON m.name = r.falls_within""",
+        [[str(p) for p, _s, _h in group]],
     ).fetchall()
 
 
@@ -334,17 +368,16 @@ class _Summary:
     @classmethod
     def of_batch(cls, con: duckdb.DuckDBPyConnection, import_ids: list[int]) -> dict[int, _Summary]:
         found = con.execute(
-            f"""SELECT import_id, count(*),
-                    count(*) FILTER (WHERE month IS NULL),
-                    count(*) FILTER (WHERE {_BAD_COORDINATE}),
-                    count(*) FILTER (WHERE longitude IS NULL AND latitude IS NULL),
-                    count(*) FILTER (WHERE {_BLANK_CRIME_TYPE}),
-                    count(*) FILTER (WHERE falls_within IS NULL),
-                    count(*) FILTER (WHERE reported_by IS NULL),
-                    list(DISTINCT falls_within) FILTER (WHERE area_code IS NULL AND falls_within IS NOT NULL),
+            f"""SELECT import_id, sum(n),
+                    coalesce(sum(n) FILTER (WHERE month IS NULL), 0),
+                    sum(bad_coordinate), sum(no_location),
+                    coalesce(sum(n) FILTER (WHERE {_BLANK_CRIME_TYPE}), 0),
+                    coalesce(sum(n) FILTER (WHERE falls_within IS NULL), 0),
+                    coalesce(sum(n) FILTER (WHERE reported_by IS NULL), 0),
+                    list(DISTINCT falls_within) FILTER (WHERE falls_within IS NOT NULL),
                     list(DISTINCT reported_by) FILTER (WHERE reported_by IS NOT NULL),
                     strftime(max(month), '%Y-%m')
-                FROM street_records WHERE import_id IN (SELECT unnest(?::INTEGER[])) GROUP BY import_id""",
+                FROM street_agg WHERE import_id IN (SELECT unnest(?::INTEGER[])) GROUP BY import_id""",
             [import_ids],
         ).fetchall()
         rejects = dict(con.execute(
@@ -353,12 +386,19 @@ class _Summary:
                 WHERE f.import_id IN (SELECT unnest(?::INTEGER[])) GROUP BY 1""",
             [import_ids],
         ).fetchall())
+        names = sorted({name for row in found for name in (row[8] or [])})
+        con.execute("CREATE OR REPLACE TEMP TABLE street_names (name VARCHAR, area_code VARCHAR)")
+        mapped = [[name, _area_code(name)] for name in names if _area_code(name) is not None]
+        if mapped:
+            con.execute("INSERT INTO street_names SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+                        [[m[0] for m in mapped], [m[1] for m in mapped]]).fetchall()
         result = {i: cls.empty() for i in import_ids}
         for row in found:
-            result[row[0]] = cls(rows=row[1], blank_month=row[2], bad_coordinate=row[3], no_location=row[4],
-                                 blank_crime_type=row[5], blank_falls_within=row[6], blank_reported_by=row[7],
-                                 unmapped=sorted(row[8] or []), reporters=sorted(row[9] or []), latest=row[10],
-                                 rejects=0)
+            result[row[0]] = cls(rows=int(row[1]), blank_month=int(row[2]), bad_coordinate=int(row[3]),
+                                 no_location=int(row[4]), blank_crime_type=int(row[5]),
+                                 blank_falls_within=int(row[6]), blank_reported_by=int(row[7]),
+                                 unmapped=sorted(n for n in row[8] or [] if _area_code(n) is None),
+                                 reporters=sorted(row[9] or []), latest=row[10], rejects=0)
         for import_id, count in rejects.items():
             result[import_id] = replace(result[import_id], rejects=int(count))
         return result
@@ -420,14 +460,7 @@ class _Examples:
 def _resolve_areas(stage: Stage, summary: _Summary, examples: _Examples) -> None:
     """Map 'Falls within' names the heads did not show, and report names that are no known force."""
     for name in summary.unmapped:
-        code = _area_code(name)
-        if code is not None:
-            stage.con.execute(
-                "UPDATE street_records SET area_code = ? "
-                "WHERE import_id = ? AND area_code IS NULL AND falls_within = ?",
-                [code, stage.import_id, name]).fetchall()
-        else:
-            _unknown_force(stage, examples, "Falls within", "falls_within", name)
+        _unknown_force(stage, examples, "Falls within", "falls_within", name)
     for name in summary.reporters:
         if _area_code(name) is None:
             _unknown_force(stage, examples, "Reported by", "reported_by", name)
@@ -474,19 +507,20 @@ def _examples(stage: Stage, examples: _Examples, where: str, count: int, code: s
 
 
 def _stage_facts(con: duckdb.DuckDBPyConnection, stages: list[Stage]) -> None:
-    """Monthly counts per force and crime type, by one GROUP BY over the batch's rows."""
+    """Monthly counts per force and crime type for every clean file, from the batch's aggregate."""
     if not stages:
         return
     con.execute(
         f"""INSERT INTO stage_facts (stage_no, dataset, area_code, period_start, period_end, measure, offence, value)
-            SELECT import_id, '{DATASET}', area_code, month, last_day(month), measure, crime_type, value FROM (
-                SELECT import_id, area_code, month, crime_type, measure,
-                       CASE measure WHEN 'crimes' THEN crimes ELSE asb END AS value
-                FROM (SELECT import_id, area_code, month, crime_type, count(crime_id) AS crimes,
-                             count(*) FILTER (WHERE crime_type = ?) AS asb
-                      FROM street_records WHERE import_id IN (SELECT unnest(?::INTEGER[])) GROUP BY ALL)
-                CROSS JOIN (VALUES ('crimes'), ('asb_incidents')) AS m(measure))
-            WHERE value > 0""",
+            SELECT import_id, '{DATASET}', area_code, month, last_day(month), measure, crime_type, sum(value)
+            FROM (
+                SELECT a.import_id, m.area_code, a.month, a.crime_type, x.measure,
+                       CASE x.measure WHEN 'crimes' THEN a.crimes
+                                      ELSE CASE WHEN a.crime_type = ? THEN a.n ELSE 0 END END AS value
+                FROM street_agg a JOIN street_names m ON m.name = a.falls_within
+                CROSS JOIN (VALUES ('crimes'), ('asb_incidents')) AS x(measure)
+                WHERE a.import_id IN (SELECT unnest(?::INTEGER[])))
+            GROUP BY ALL HAVING sum(value) > 0""",
         [ASB, [stage.import_id for stage in stages]],
     ).fetchall()
     for stage in stages:
