@@ -10,7 +10,8 @@ export PEEL_DATA_DIR PEEL_HOME
 .PHONY: help install demo test lint typecheck pytest bench clean
 
 help:
-	@echo "make demo   - set up, import the official data from PEEL_DATA_DIR, show what was loaded"
+	@echo "make demo   - set up, import the official data and public grades, load the synthetic demo ledger"
+	@echo "              records, show Warwickshire's 2017 judgments and Force in numbers"
 	@echo "make test   - set up, then ruff, mypy and the whole pytest suite"
 	@echo "make bench  - run the benchmark scripts in benchmarks/"
 
@@ -28,6 +29,12 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/peel data import "$(PEEL_DATA_DIR)"
 	$(BIN)/peel data status
+	$(BIN)/peel ledger import-grades "$(PEEL_DATA_DIR)/hmicfrs/peel_effectiveness_grades_2015_2018.csv"
+	$(BIN)/peel ledger file-review demo --seed 2017 --force Warwickshire
+	$(BIN)/peel ledger surveys demo --seed 2017 --out "$(PEEL_HOME)/survey-demo" --load
+	$(BIN)/peel ledger judgments --force Warwickshire --year 2017
+	$(BIN)/peel indicators --publication peel-effectiveness-2017 --force Warwickshire
+	@echo "Warehouse and ledger are in $(PEEL_HOME); try: $(BIN)/peel --help"
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
