@@ -65,6 +65,15 @@ SIDE_TABLES: dict[str, dict[str, str]] = {
         "local_authority_name": "VARCHAR",
         "area_code": "VARCHAR",
     },
+    # One row per item of a force data return: whether the force supplied it, in part, or could not, and why.
+    "return_items": {
+        "area_code": "VARCHAR",
+        "item": "VARCHAR",
+        "period_start": "DATE",
+        "period_end": "DATE",
+        "status": "VARCHAR",
+        "reason": "VARCHAR",
+    },
     "offence_categories": {
         "offence_code": "VARCHAR",
         "description": "VARCHAR",
@@ -288,7 +297,7 @@ def check_batch(stages: list[Stage]) -> None:
         )
 
 
-RECORD_TABLES = frozenset({"street_records", "boundaries", "lsoa_force", "offence_categories"})
+RECORD_TABLES = frozenset({"street_records", "boundaries", "lsoa_force", "offence_categories", "return_items"})
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,10 @@ def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     rows.append(_fact("force_return", WARKS, "2016-07-01", "2016-07-01", "ocgs", 3))
     rows.append(_fact("force_return", WMERCIA, "2016-07-01", "2016-07-01", "ocgs", 9))
     con.executemany("INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    # The force-return figures above belong to each force's current return (import 1).
+    for area in (WARKS, WMERCIA):
+        con.execute("INSERT INTO return_items VALUES (1, ?, 'ocgs', DATE '2016-07-01', DATE '2016-07-01', "
+                    "'supplied', NULL)", [area])
     return con
 
 
@@ -217,3 +221,41 @@ def test_every_force_and_england_and_wales_for_every_indicator(con: duckdb.DuckD
     results = engine.evaluate_publication(con, pub)
     assert len(results) == len(pub.periods) * 44
     assert {r.force_code for r in results} == {f.code for f in forces.forces()} | {EW}
+
+
+def _return(con: duckdb.DuckDBPyConnection, import_id: int, area: str, value: float | None, status: str,
+            reason: str | None = None, synthetic: bool = False) -> None:
+    if value is not None:
+        con.execute("INSERT INTO facts VALUES ('2017-09-01', ?, 'force_return', ?, DATE '2016-07-01', "
+                    "DATE '2017-06-30', 'incidents', NULL, NULL, ?, NULL)", [import_id, area, value])
+    con.execute("INSERT INTO return_items VALUES (?, ?, 'incidents', DATE '2016-07-01', DATE '2017-06-30', ?, ?)",
+                [import_id, area, status, reason])
+    con.execute("""INSERT INTO imports VALUES (?, 'force_return', 'force', 'r.xlsx', 'r.xlsx', ?, '2017-09-01',
+                   ['force_return'], 1, ?, now()::TIMESTAMP)""", [import_id, f"sha{import_id}", synthetic])
+
+
+def test_force_return_statuses_flow_into_indicators(con: duckdb.DuckDBPyConnection) -> None:
+    _return(con, 10, KENT, 400_000, "supplied", synthetic=True)
+    _return(con, 11, ESSEX, None, "unable", "Our new command and control system cannot report this.")
+    _return(con, 12, SUFFOLK, 200_000, "partial", "Excludes June 2017.")
+    pub = _publication()
+    results = engine.Engine(con, pub).evaluate("incidents_per_1000", pub.periods["incidents_per_1000"].main)
+    kent = _by(results, "incidents_per_1000", KENT)
+    assert (kent.value, kent.status) == (400.0, "ok")
+    assert kent.note.startswith("synthetic demonstration data") and kent.extra["synthetic"] is True
+    essex = _by(results, "incidents_per_1000", ESSEX)
+    assert (essex.value, essex.status, essex.display) == (None, "missing", "–")
+    assert "could not supply this: Our new command and control system" in essex.note
+    suffolk = _by(results, "incidents_per_1000", SUFFOLK)
+    assert (suffolk.value, suffolk.status) == (400.0, "partial") and "Excludes June 2017." in suffolk.note
+    ew = _by(results, "incidents_per_1000", EW)
+    assert (ew.numerator, ew.denominator) == (600_000, 1_500_000)
+
+
+def test_a_resubmitted_return_supersedes_the_earlier_one(con: duckdb.DuckDBPyConnection) -> None:
+    _return(con, 20, KENT, 400_000, "supplied")
+    _return(con, 21, KENT, 450_000, "supplied")
+    pub = _publication()
+    kent = _by(engine.Engine(con, pub).evaluate("incidents_per_1000", pub.periods["incidents_per_1000"].main),
+               "incidents_per_1000", KENT)
+    assert kent.numerator == 450_000

@@ -19,6 +19,11 @@ from peelkit.periods import Period, add_months, month_end, months_to
 
 ResultStatus = Literal["ok", "missing", "excluded", "partial"]
 
+RETURN_DATASET = "force_return"
+SYNTHETIC_NOTE = "synthetic demonstration data"
+# The import ids of each force's current data return: its latest submission.
+CURRENT_RETURNS = "SELECT max(import_id) FROM return_items GROUP BY area_code"
+
 
 @dataclass(frozen=True)
 class Result:
@@ -63,6 +68,7 @@ class Sum:
     total: float | None  # None when any contributing figure was published as missing
     months_covered: int
     marker: str | None
+    synthetic: bool = False  # any contributing figure is synthetic demonstration data
 
 
 @dataclass
@@ -72,6 +78,7 @@ class _Inputs:
     status: ResultStatus = "ok"
     notes: list[str] = field(default_factory=list)
     shown: tuple[float, float] | None = None  # a combined group's figure, shown for each member
+    synthetic: bool = False
 
 
 class Engine:
@@ -82,15 +89,30 @@ class Engine:
         self.publication = publication
         self._cache: dict[tuple[Input, Period], dict[str, Sum]] = {}
         self._loaded: dict[str, bool] = {}
+        self._items: dict[tuple[str, str, date], list[tuple[str, str]]] | None = None
         self.forces = forces.forces()
 
     # ----------------------------------------------------------------------------------------- inputs
 
     def _facts(self, dataset: str) -> tuple[str, list[Any]]:
+        if dataset == RETURN_DATASET:
+            # A force's current return is its latest submission; earlier ones stay as history.
+            return f"(SELECT * FROM facts WHERE import_id IN ({CURRENT_RETURNS}))", []
         vintage = self.publication.vintages.get(dataset)
         if vintage is None:
             return "latest_facts", []
         return "(SELECT * FROM facts WHERE vintage = ?)", [vintage]
+
+    def return_items(self) -> dict[tuple[str, str, date], list[tuple[str, str]]]:
+        """(force, measure, period end) -> [(status, reason)] of each force's current return."""
+        if self._items is None:
+            self._items = {}
+            for area, item, end, status, reason in self.con.execute(
+                    f"""SELECT area_code, item, period_end, status, reason FROM return_items
+                        WHERE import_id IN ({CURRENT_RETURNS})""").fetchall():
+                key = (area, item.split(":", 1)[0], end)
+                self._items.setdefault(key, []).append((status, reason or ""))
+        return self._items
 
     def input_loaded(self, spec: Input) -> bool:
         key = f"{spec.dataset}/{spec.measure}"
@@ -116,14 +138,15 @@ class Engine:
             args.extend(spec.outcome_types)
         rows = self.con.execute(
             f"""SELECT area_code, sum(value), count(*) - count(value), any_value(marker) FILTER (marker IS NOT NULL),
-                       list(DISTINCT [period_start, period_end])
+                       list(DISTINCT [period_start, period_end]),
+                       bool_or(import_id IN (SELECT import_id FROM imports WHERE synthetic))
                 FROM {source} WHERE {' AND '.join(where)} GROUP BY area_code""",
             args,
         ).fetchall()
         result = {}
-        for area_code, total, n_missing, marker, spans in rows:
+        for area_code, total, n_missing, marker, spans, synthetic in rows:
             months = sum(_months(start, end) for start, end in spans)
-            result[area_code] = Sum(None if n_missing else float(total), months, marker)
+            result[area_code] = Sum(None if n_missing else float(total), months, marker, bool(synthetic))
         self._cache[key] = result
         return result
 
@@ -133,6 +156,10 @@ class Engine:
         sums = self.sums(spec, period)
         found = sums.get(area_code)
         wanted = 0 if period.start == period.end else period.months
+        if spec.dataset == RETURN_DATASET and not self._return_status(spec, period, area_code, into, found):
+            return None
+        if found is not None and found.synthetic:
+            into.synthetic = True
         if found is None:
             if not self.input_loaded(spec):
                 into.notes.append(f"{spec.missing_reason} ({spec.label})")
@@ -156,6 +183,21 @@ class Engine:
             into.notes.append(shortfall + "; the figure covers those months only")
             into.status = "partial"
         return found.total
+
+    def _return_status(self, spec: Input, period: Period, area_code: str, into: _Inputs,
+                       found: Sum | None) -> bool:
+        """Apply what the force said of this item in its return; False when there is no figure to use."""
+        said = self.return_items().get((area_code, spec.measure, period.end), [])
+        reasons = sorted({reason for status, reason in said if status in ("unable", "partial") and reason})
+        if any(status == "unable" for status, _reason in said) and found is None:
+            into.notes.append("the force could not supply this" + (f": {'; '.join(reasons)}" if reasons else ""))
+            into.status = "missing"
+            return False
+        if any(status in ("unable", "partial") for status, _reason in said) and found is not None:
+            into.notes.append("the force supplied this only in part" + (f": {'; '.join(reasons)}" if reasons else ""))
+            if into.status == "ok":
+                into.status = "partial"
+        return True
 
     def _population(self, area_code: str, into: _Inputs) -> float | None:
         as_at = self.publication.population_as_at
@@ -249,6 +291,7 @@ class Engine:
             return ew
         ew.numerator = sum(i.numerator or 0.0 for i in included)
         ew.denominator = sum(i.denominator or 0.0 for i in included)
+        ew.synthetic = any(i.synthetic for i in included)
         excluded = [code for code, i in gathered.items() if i.status == "excluded"]
         missing = [code for code, i in gathered.items() if i.status == "missing"]
         if excluded:
@@ -261,6 +304,9 @@ class Engine:
     def _result(self, indicator: Indicator, period: Period, code: str, inputs: _Inputs,
                 ew: Result | None) -> Result:
         name = forces.match(code).name
+        if inputs.synthetic:
+            # Said wherever a synthetic value is shown, first, so it cannot be missed.
+            inputs.notes.insert(0, SYNTHETIC_NOTE)
         inputs.notes = list(dict.fromkeys(inputs.notes))  # numerator and denominator may give the same reason
         numerator, denominator = inputs.shown or (inputs.numerator, inputs.denominator)
         base: dict[str, Any] = {"force_code": code, "force_name": name, "indicator": indicator.id, "period": period}
@@ -283,7 +329,7 @@ class Engine:
                       lower_95=_finite(estimate95.lower), upper_95=_finite(estimate95.upper),
                       lower_99_8=_finite(estimate998.lower), upper_99_8=_finite(estimate998.upper),
                       comparison=comparison, status=inputs.status, note="; ".join(inputs.notes),
-                      display=display(value, indicator.kind), extra=extra)
+                      display=display(value, indicator.kind), extra={**extra, "synthetic": inputs.synthetic})
 
 
 def _estimate(indicator: Indicator, numerator: float, denominator: float) -> tuple[

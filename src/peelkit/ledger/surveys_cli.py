@@ -92,19 +92,10 @@ def import_responses(
     from sqlalchemy import func, select
 
     from peelkit.ledger import surveys
-    from sqlalchemy import select
-
     from peelkit.ledger.db import session_scope
 
     try:
         with session_scope(actor=by) as session:
-            # Running the demo again reuses what it loaded before (the same seed writes the same files).
-            existing = session.scalars(select(surveys.SurveyWave).where(
-                surveys.SurveyWave.name == f"SYNTHETIC demo public survey (seed {seed})")).first()
-            if existing is not None:
-                typer.echo(f"already loaded: public survey wave {existing.id}; try: peel ledger surveys report "
-                           f"--wave {existing.id} --question feel_safe --answer yes")
-                return
             wave = surveys.import_responses(session, path, name=name, year=year, synthetic=synthetic)
             count = session.scalar(select(func.count()).select_from(surveys.SurveyRespondent).where(
                 surveys.SurveyRespondent.wave_id == wave.id))
