@@ -10,8 +10,9 @@ export PEEL_DATA_DIR PEEL_HOME
 .PHONY: help install demo test lint typecheck pytest bench clean
 
 help:
-	@echo "make demo   - set up, import the official data and public grades, load the synthetic demo ledger"
-	@echo "              records, show Warwickshire's 2017 judgments and Force in numbers"
+	@echo "make demo   - set up, import the official data, the synthetic demo returns (and check them) and"
+	@echo "              the public grades, load synthetic demo ledger records, show Warwickshire's 2017"
+	@echo "              judgments and Force in numbers"
 	@echo "make test   - set up, then ruff, mypy and the whole pytest suite"
 	@echo "make bench  - run the benchmark scripts in benchmarks/"
 
@@ -29,6 +30,8 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/peel data import "$(PEEL_DATA_DIR)"
 	$(BIN)/peel data status
+	$(BIN)/peel returns demo --publication peel-effectiveness-2017 --seed 1
+	$(BIN)/peel checks run --publication peel-effectiveness-2017
 	$(BIN)/peel ledger import-grades "$(PEEL_DATA_DIR)/hmicfrs/peel_effectiveness_grades_2015_2018.csv"
 	$(BIN)/peel ledger file-review demo --seed 2017 --force Warwickshire
 	$(BIN)/peel ledger surveys demo --seed 2017 --out "$(PEEL_HOME)/survey-demo" --load

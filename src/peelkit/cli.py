@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from peelkit.clitools import Format as ListFormat
+from peelkit.clitools import ShortFormat as TableFormat
+from peelkit.clitools import fail as _fail
+from peelkit.clitools import print_json as _print_json
 from peelkit.errors import PeelError
 
 app = typer.Typer(
@@ -20,38 +22,16 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Import and inspect the official data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+from peelkit.checks.cli import checks_app, queries_app, returns_status_command, signoff_command  # noqa: E402
 from peelkit.ledger.cli import ledger_app  # noqa: E402
+from peelkit.returns.cli import returns_app  # noqa: E402
 
 app.add_typer(ledger_app, name="ledger")
-
-
-class TableFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-class ListFormat(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
-def _fail(error: PeelError, fmt: str = "table") -> None:
-    from peelkit.findings import ImportFailed
-
-    if fmt == "json":
-        body: dict[str, Any] = {"error": type(error).__name__, "message": str(error).splitlines()[0]}
-        if isinstance(error, ImportFailed):
-            body["problems"] = [f.to_dict() for f in error.findings]
-            body["not_listed"] = error.suppressed
-        typer.echo(json.dumps(body, indent=2, default=str))
-    else:
-        typer.echo(f"error: {error}", err=True)
-    raise typer.Exit(error.exit_code)
-
-
-def _print_json(payload: Any) -> None:
-    typer.echo(json.dumps(payload, indent=2, default=str))
+returns_app.command("signoff")(signoff_command)
+returns_app.command("status")(returns_status_command)
+app.add_typer(returns_app, name="returns")
+app.add_typer(checks_app, name="checks")
+app.add_typer(queries_app, name="queries")
 
 
 @app.callback(invoke_without_command=True)
@@ -100,12 +80,7 @@ def data_import(
         _fail(error, fmt.value)
         return
     if fmt == TableFormat.json:
-        _print_json({
-            "loaded": [r.__dict__ for r in report.loaded],
-            "unchanged": [r.__dict__ for r in report.unchanged],
-            "skipped": [s.__dict__ for s in report.skipped],
-            "notes": report.notes,
-        })
+        _print_json(report.to_dict())
         return
     for record in report.loaded:
         typer.echo(f"loaded     {record.file_name}: {record.row_count:,} rows of {', '.join(record.datasets)} "

@@ -36,6 +36,15 @@ class ImportReport:
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def to_dict(self) -> dict[str, object]:
+        """The stable JSON form of `peel data import --format json`."""
+        return {
+            "loaded": [r.__dict__ for r in self.loaded],
+            "unchanged": [r.__dict__ for r in self.unchanged],
+            "skipped": [s.__dict__ for s in self.skipped],
+            "notes": self.notes,
+        }
+
 
 def expand(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
@@ -114,7 +123,8 @@ def import_paths(
         ids = warehouse.allocate_import_ids(con, len(pending))
         for item, import_id in zip(pending, ids, strict=True):
             item.stage = warehouse.Stage(con, str(item.path), vintage=vintage, import_id=import_id,
-                                         options={"keep_street_records": keep_street_records})
+                                         options={"keep_street_records": keep_street_records,
+                                                  "synthetic": synthetic})
         _read_all(pending)
         _finish(pending, synthetic, report, findings, suppressed)
         if findings:

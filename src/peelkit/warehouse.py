@@ -84,6 +84,11 @@ SIDE_TABLES: dict[str, dict[str, str]] = {
 }
 
 
+# A force's current data return is its latest submission (the highest import with return items); earlier
+# submissions stay in the warehouse as history. Indicators and checks both read returns through this.
+CURRENT_RETURNS_SQL = "SELECT area_code, max(import_id) AS import_id FROM return_items GROUP BY area_code"
+
+
 def _ddl() -> list[str]:
     facts = ", ".join(f"{name} {kind}" for name, kind in FACT_COLUMNS.items())
     statements = [

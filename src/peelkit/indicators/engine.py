@@ -16,13 +16,13 @@ from peelkit.indicators.catalogue import BY_ID, DATASET_TITLES, POPULATION, Indi
 from peelkit.indicators.display import DASH, display
 from peelkit.indicators.publication import Group, Publication
 from peelkit.periods import Period, add_months, month_end, months_to
+from peelkit.warehouse import CURRENT_RETURNS_SQL
 
 ResultStatus = Literal["ok", "missing", "excluded", "partial"]
 
 RETURN_DATASET = "force_return"
 SYNTHETIC_NOTE = "synthetic demonstration data"
-# The import ids of each force's current data return: its latest submission.
-CURRENT_RETURNS = "SELECT max(import_id) FROM return_items GROUP BY area_code"
+CURRENT_RETURNS = f"SELECT import_id FROM ({CURRENT_RETURNS_SQL})"
 
 
 @dataclass(frozen=True)
@@ -320,7 +320,8 @@ class Engine:
         except ValueError as error:
             return Result(**base, value=None, numerator=numerator, denominator=denominator, lower_95=None,
                           upper_95=None, lower_99_8=None, upper_99_8=None, comparison="not compared",
-                          status="missing", note=f"cannot compute: {error}", display=DASH)
+                          status="missing", note="; ".join([*inputs.notes, f"cannot compute: {error}"]),
+                          display=DASH)
         value = None if estimate95.is_missing and math.isnan(estimate95.value) else estimate95.value
         comparison = "" if ew is None else stats.compare(
             estimate95 if not math.isnan(estimate95.lower) else None,

@@ -9,12 +9,13 @@ import csv
 import json
 import sys
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from peelkit.clitools import Format, ShortFormat
+from peelkit.clitools import fail as _fail
 from peelkit.errors import PeelError
 
 if TYPE_CHECKING:
@@ -41,17 +42,6 @@ def _mount_sub_apps() -> None:
 _mount_sub_apps()
 
 
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
-class ShortFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
 # Stable output columns (documented in the command help; tests pin them).
 JUDGMENT_COLUMNS = ("force_code", "force", "year", "framework_id", "question", "grade", "grade_status",
                     "last_inspected", "carried_forward", "basis", "previous_year", "previous_grade", "movement",
@@ -60,18 +50,6 @@ AFI_COLUMNS = ("id", "kind", "force_code", "year_raised", "question", "status", 
                "consecutive_inspections", "raised", "predecessor_id", "text", "history")
 
 ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded as the actor in the audit log.")]
-
-
-def _fail(error: PeelError, fmt: str = "table") -> None:
-    if fmt == "json":
-        body: dict[str, Any] = {"error": type(error).__name__, "message": str(error).splitlines()[0]}
-        findings = getattr(error, "findings", None)
-        if findings is not None:
-            body["problems"] = [f.to_dict() for f in findings]
-        typer.echo(json.dumps(body, indent=2, default=str))
-    else:
-        typer.echo(f"error: {error}", err=True)
-    raise typer.Exit(error.exit_code)
 
 
 def _date(value: str | None, what: str) -> date | None:

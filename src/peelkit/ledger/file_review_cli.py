@@ -5,17 +5,18 @@ Nothing heavy is imported at module level (sqlalchemy, numpy): `peel --help` mus
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
+from peelkit.clitools import Format
+from peelkit.clitools import current_user as _default_actor
+from peelkit.clitools import fail as _fail
 from peelkit.errors import PeelError
 
 file_review_app = typer.Typer(
@@ -24,37 +25,10 @@ file_review_app = typer.Typer(
 )
 
 
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
 class Answer(StrEnum):
     yes = "yes"
     no = "no"
     not_applicable = "not_applicable"
-
-
-def _default_actor() -> str:
-    try:
-        return os.environ.get("PEEL_USER") or getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-def _fail(error: PeelError, fmt: str = "table") -> NoReturn:
-    from peelkit.findings import ImportFailed
-
-    if fmt == "json":
-        body: dict[str, Any] = {"error": type(error).__name__, "message": str(error).splitlines()[0]}
-        if isinstance(error, ImportFailed):
-            body["problems"] = [f.to_dict() for f in error.findings]
-            body["not_listed"] = error.suppressed
-        typer.echo(json.dumps(body, indent=2, default=str))
-    else:
-        typer.echo(f"error: {error}", err=True)
-    raise typer.Exit(error.exit_code)
 
 
 def _date(text: str, option: str) -> date:

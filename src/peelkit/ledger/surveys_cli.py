@@ -9,12 +9,13 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from peelkit.clitools import Format, ShortFormat
+from peelkit.clitools import fail as _fail
 from peelkit.errors import PeelError
 
 surveys_app = typer.Typer(
@@ -22,17 +23,6 @@ surveys_app = typer.Typer(
          "Example: peel ledger surveys report --wave 1 --question feel_safe --answer yes",
     no_args_is_help=True,
 )
-
-
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
-class ShortFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded as the actor in the audit log.")]
@@ -43,22 +33,6 @@ ShortFormatOption = Annotated[ShortFormat, typer.Option("--format", help="Output
 REPORT_COLUMNS = ("area_code", "area_name", "n", "n_answer", "unweighted_share", "weighted_share", "design_effect",
                   "effective_n", "lower", "upper", "note")
 THEME_COLUMNS = ("force_code", "force_name", "theme", "responses", "note")
-
-
-def _fail(error: PeelError, fmt: str = "table") -> None:
-    if fmt == "json":
-        body: dict[str, Any] = {"error": type(error).__name__, "message": str(error).splitlines()[0]}
-        findings = getattr(error, "findings", None)
-        if findings is not None:
-            body["problems"] = [f.to_dict() for f in findings]
-            body["not_listed"] = getattr(error, "suppressed", [])
-        errors = getattr(error, "errors", None)
-        if errors is not None:
-            body["forces"] = [{"force": e.force, "variable": e.variable, "message": str(e)} for e in errors]
-        typer.echo(json.dumps(body, indent=2, default=str))
-    else:
-        typer.echo(f"error: {error}", err=True)
-    raise typer.Exit(error.exit_code)
 
 
 def _json(payload: Any) -> None:

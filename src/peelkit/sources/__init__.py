@@ -104,6 +104,7 @@ def load_builtin_sources() -> dict[str, Source]:
     # Importing the modules registers them, built-ins the same way as extensions.
     from peelkit.sources import (  # noqa: F401
         boundaries,
+        force_return,
         hmicfrs_grades,
         home_office_open_data,
         home_office_outcomes,
