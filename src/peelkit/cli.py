@@ -195,6 +195,52 @@ def indicators_command(
         force_in_numbers(spec, results, force_code)
 
 
+@app.command("publish")
+def publish_command(
+    publication: Annotated[str, typer.Option(help="Publication id, or the path of a publication .toml file.")] = (
+        "peel-effectiveness-2017"),
+    out: Annotated[Path, typer.Option(help="The site folder (a link to the newest build; swapped atomically).")] = (
+        Path("site")),
+    fmt: Annotated[str, typer.Option("--format", help="Comma-separated: html, pdf.")] = "html,pdf",
+    force: Annotated[list[str] | None, typer.Option(help="Only these forces (repeat the option).")] = None,
+    jobs: Annotated[int, typer.Option(help="Worker processes rendering reports in parallel.")] = 2,
+) -> None:
+    """Publish every force's report (HTML and PDF), the national data tables, an index and a manifest.
+
+    Example: peel publish --publication peel-effectiveness-2017 --out site --jobs 2
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from peelkit import config, forces
+    from peelkit.indicators import publication as publications
+    from peelkit.ledger.db import database_url
+    from peelkit.publish.context import load_publication_data
+    from peelkit.publish.publisher import publish
+
+    try:
+        spec = publications.load(publication)
+        codes = [forces.match_force(f).code for f in force] if force else None
+        console = Console(stderr=True)
+        console.print(f"loading {spec.title} ...")
+        data = load_publication_data(config.warehouse_path(), database_url(), spec)
+        total = len(codes) if codes else 43
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console, disable=not console.is_terminal) as progress:
+            task = progress.add_task("publishing", total=total)
+
+            def step(code: str) -> None:
+                progress.update(task, advance=1, description=f"published {forces.match(code).name}")
+
+            report = publish(data, out, formats=[f.strip() for f in fmt.split(",")], force_codes=codes,
+                             jobs=jobs, on_force=step)
+    except PeelError as error:
+        _fail(error)
+        return
+    typer.echo(f"published {len(report.forces)} forces, {report.files} files in {report.seconds:.1f} s: "
+               f"{report.out}/index.html")
+
+
 @app.command("forces")
 def forces_list(
     name: Annotated[str | None, typer.Argument(help="A name or code to match (any spelling a source uses).")] = None,

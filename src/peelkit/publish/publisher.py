@@ -1,0 +1,201 @@
+"""`peel publish`: every force's report (HTML and PDF), the national data tables, an index and a manifest,
+written to a temporary folder and swapped in atomically.
+
+The site folder `DIR` is a symbolic link to a versioned folder beside it (`.DIR.site-<stamp>`); publishing
+builds a new versioned folder and then replaces the link in one `rename`, so a reader (or a web server)
+sees the old site or the new one, never half of each, and a publish killed part-way leaves the previous
+site as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from peelkit import forces
+from peelkit.errors import PeelError
+from peelkit.publish.model import PublicationData
+
+FORMATS = ("html", "pdf")
+
+
+class PublishError(PeelError):
+    exit_code = 6
+
+
+@dataclass
+class PublishReport:
+    out: Path
+    site: Path
+    forces: list[str] = field(default_factory=list)
+    files: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------------ one force (a worker)
+
+_WORKER_DATA: PublicationData | None = None
+
+
+def _init_worker(data: PublicationData) -> None:
+    # Data, templates and chart specs are loaded once per worker process, not once per force.
+    global _WORKER_DATA
+    _WORKER_DATA = data
+
+
+def render_force(data: PublicationData, force_code: str, site: Path, formats: tuple[str, ...]) -> list[str]:
+    """Write one force's report files into the site folder; returns their paths relative to it."""
+    from peelkit.publish.charts import force_figures
+    from peelkit.publish.report import render_force_html, render_force_pdf
+
+    area = forces.match_force(force_code)
+    stage = "charts"
+    try:
+        charts = force_figures(data.results, data.publication, force_code)
+        written = []
+        folder = site / "forces"
+        if "html" in formats:
+            stage = "HTML"
+            html = render_force_html(data, force_code, charts)
+            (folder / f"{area.slug}.html").write_text(html, encoding="utf-8")
+            written.append(f"forces/{area.slug}.html")
+        if "pdf" in formats:
+            stage = "PDF"
+            pdf = render_force_pdf(render_force_html(data, force_code, charts, for_pdf=True), base_url=str(folder))
+            (folder / f"{area.slug}.pdf").write_bytes(pdf)
+            written.append(f"forces/{area.slug}.pdf")
+        return written
+    except PeelError:
+        raise
+    except Exception as error:  # the message must name the force and the stage that failed
+        raise PublishError(f"{area.name}: the {stage} stage failed: {type(error).__name__}: {error}") from error
+
+
+def _render_in_worker(force_code: str, site: str, formats: tuple[str, ...]) -> tuple[str, list[str], float]:
+    assert _WORKER_DATA is not None, "worker not initialised"
+    started = time.perf_counter()
+    written = render_force(_WORKER_DATA, force_code, Path(site), formats)
+    return force_code, written, time.perf_counter() - started
+
+
+# ------------------------------------------------------------------------------------------- the site
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_index(data: PublicationData, site: Path, force_codes: list[str], formats: tuple[str, ...]) -> None:
+    from peelkit.publish.site import render_index
+
+    data_files = sorted(p.name for p in (site / "data").iterdir()) if (site / "data").exists() else []
+    (site / "index.html").write_text(render_index(data, force_codes, formats, data_files), encoding="utf-8")
+
+
+def write_manifest(data: PublicationData, site: Path, options: dict[str, Any]) -> None:
+    outputs = {
+        str(path.relative_to(site)): _sha256(path)
+        for path in sorted(site.rglob("*")) if path.is_file() and path.name != "manifest.json"
+    }
+    manifest = {
+        "publication": data.publication.id,
+        "title": data.publication.title,
+        "synthetic": data.synthetic,
+        "options": options,
+        "inputs": [
+            {"file": s.file_name, "source": s.source, "publisher": s.publisher, "vintage": s.vintage,
+             "sha256": s.sha256, "synthetic": s.synthetic}
+            for s in sorted(data.sources, key=lambda s: (s.source, s.file_name))
+        ],
+        "outputs": outputs,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    (site / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _versioned_folder(out: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    return out.parent / f".{out.name}.site-{stamp}-{os.getpid()}"
+
+
+def _clean_stale(out: Path, keep: Path | None) -> None:
+    """Remove versioned folders no link points at (left by earlier publishes, or by one that was killed)."""
+    for candidate in out.parent.glob(f".{out.name}.site-*"):
+        if keep is None or candidate.resolve() != keep.resolve():
+            shutil.rmtree(candidate, ignore_errors=True)
+
+
+def swap_in(site: Path, out: Path) -> None:
+    """Point `out` at the freshly built `site` in one atomic rename, then drop the old version."""
+    if out.exists() and not out.is_symlink():
+        if any(out.iterdir()):
+            raise PublishError(f"{out} is a folder that peelkit did not create; publish to a new folder, or "
+                               "remove it first")
+        out.rmdir()
+    link = out.parent / f".{out.name}.link-{os.getpid()}"
+    link.unlink(missing_ok=True)
+    link.symlink_to(site.name)
+    os.replace(link, out)
+    _clean_stale(out, keep=site)
+
+
+def publish(
+    data: PublicationData,
+    out: Path,
+    *,
+    formats: Iterable[str] = FORMATS,
+    force_codes: list[str] | None = None,
+    jobs: int = 1,
+    on_force: Callable[[str], None] | None = None,
+) -> PublishReport:
+    """Build the whole site in a new folder, then swap it in; on any failure the previous site stays."""
+    chosen = tuple(f for f in FORMATS if f in set(formats))
+    if not chosen:
+        raise PublishError(f"--format must name html, pdf or both, not {sorted(formats)}")
+    codes = force_codes or [f.code for f in forces.forces()]
+    out = out.absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    site = _versioned_folder(out)
+    (site / "forces").mkdir(parents=True)
+    report = PublishReport(out=out, site=site)
+    try:
+        if jobs <= 1:
+            for code in codes:
+                began = time.perf_counter()
+                render_force(data, code, site, chosen)
+                report.timings[code] = time.perf_counter() - began
+                if on_force:
+                    on_force(code)
+        else:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(data,)) as pool:
+                futures = [pool.submit(_render_in_worker, code, str(site), chosen) for code in codes]
+                for future in as_completed(futures):
+                    code, _written, seconds = future.result()
+                    report.timings[code] = seconds
+                    if on_force:
+                        on_force(code)
+        from peelkit.publish.tables import write_national_tables
+
+        (site / "data").mkdir()
+        write_national_tables(data.results, data.publication, data.sources, site / "data", synthetic=data.synthetic)
+        write_index(data, site, codes, chosen)
+        write_manifest(data, site, {"formats": list(chosen), "forces": codes})
+        swap_in(site, out)
+    except BaseException:
+        shutil.rmtree(site, ignore_errors=True)
+        raise
+    report.forces = codes
+    report.files = sum(1 for p in site.rglob("*") if p.is_file())
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,83 @@
+"""The site is swapped in atomically: readers see the old site or the new one, and a killed publish leaves
+the previous site intact."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from peelkit.publish.publisher import PublishError, _clean_stale, swap_in
+
+
+def _site(parent: Path, name: str, text: str) -> Path:
+    folder = parent / name
+    (folder / "forces").mkdir(parents=True)
+    (folder / "index.html").write_text(text)
+    return folder
+
+
+def test_swap_points_the_site_at_the_new_build_and_drops_the_old(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    first = _site(tmp_path, ".site.site-1", "first")
+    swap_in(first, out)
+    assert (out / "index.html").read_text() == "first"
+    second = _site(tmp_path, ".site.site-2", "second")
+    swap_in(second, out)
+    assert (out / "index.html").read_text() == "second"
+    assert out.is_symlink() and not first.exists()
+
+
+def test_a_folder_peelkit_did_not_make_is_never_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "precious.txt").write_text("keep me")
+    with pytest.raises(PublishError, match="did not create"):
+        swap_in(_site(tmp_path, ".site.site-1", "new"), out)
+    assert (out / "precious.txt").read_text() == "keep me"
+
+
+CHILD = """
+import sys, time
+from pathlib import Path
+from peelkit.indicators.publication import load
+from peelkit.publish import publisher
+from peelkit.publish.model import PublicationData
+
+def slow(data, code, site, formats):
+    (site / "forces" / f"{code}.html").write_text("partial")
+    print("rendering", code, flush=True)
+    time.sleep(0.5)
+    return []
+
+publisher.render_force = slow
+data = PublicationData(publication=load("peel-effectiveness-2017"), results=[], sources=[], synthetic=False)
+publisher.publish(data, Path(sys.argv[1]), jobs=1)
+"""
+
+
+def test_a_publish_killed_part_way_leaves_the_previous_site(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    swap_in(_site(tmp_path, ".site.site-0", "previous"), out)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CHILD), str(out)], stdout=subprocess.PIPE,
+                             text=True, env={**os.environ})
+    assert child.stdout is not None
+    assert child.stdout.readline().startswith("rendering")
+    time.sleep(0.2)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=10)
+    assert (out / "index.html").read_text() == "previous"
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    # The killed run's half-built folder is left behind, and the next publish clears it away.
+    leftovers = [p for p in tmp_path.glob(".site.site-*") if p.resolve() != out.resolve()]
+    assert leftovers
+    _clean_stale(out, keep=out.resolve())
+    assert [p for p in tmp_path.glob(".site.site-*") if p.resolve() != out.resolve()] == []
+    assert (out / "index.html").read_text() == "previous"
