@@ -7,13 +7,15 @@ PEEL_DATA_DIR ?= $(abspath ../shared/data)
 PEEL_HOME ?= $(abspath .peel)
 export PEEL_DATA_DIR PEEL_HOME
 
-.PHONY: help install demo test lint typecheck pytest bench clean
+.PHONY: help install demo serve test lint typecheck pytest bench clean
 
 help:
 	@echo "make demo   - set up, import the official data, the synthetic demo returns (and check them) and"
 	@echo "              the public grades, load synthetic demo ledger records, show Warwickshire's 2017"
 	@echo "              judgments and Force in numbers"
+	@echo "              and publishes the 2017 reports, then serves the site on http://127.0.0.1:8000/"
 	@echo "make test   - set up, then ruff, mypy and the whole pytest suite"
+	@echo "make serve  - serve the published site again"
 	@echo "make bench  - run the benchmark scripts in benchmarks/"
 
 $(BIN)/python:
@@ -37,7 +39,13 @@ demo: install
 	$(BIN)/peel ledger surveys demo --seed 2017 --out "$(PEEL_HOME)/survey-demo" --load
 	$(BIN)/peel ledger judgments --force Warwickshire --year 2017
 	$(BIN)/peel indicators --publication peel-effectiveness-2017 --force Warwickshire
-	@echo "Warehouse and ledger are in $(PEEL_HOME); try: $(BIN)/peel --help"
+	$(BIN)/peel publish --publication peel-effectiveness-2017 --out "$(PEEL_HOME)/site" --jobs 2
+	@echo "Warehouse and ledger are in $(PEEL_HOME); the published site is $(PEEL_HOME)/site"
+	@echo "Serving it on http://127.0.0.1:8000/ (Ctrl-C stops); try also: $(BIN)/peel --help"
+	$(MAKE) --no-print-directory serve
+
+serve:
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory "$(PEEL_HOME)/site"
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
@@ -52,6 +60,8 @@ test: lint typecheck pytest
 
 bench: install
 	$(BIN)/python benchmarks/import_street.py
+	$(BIN)/python benchmarks/indicators.py
+	$(BIN)/python benchmarks/publish.py
 
 clean:
 	rm -rf $(VENV) .peel .pytest_cache .mypy_cache .ruff_cache benchmarks/_work

@@ -308,14 +308,28 @@ def test_pdf(fixture_data: PublicationData, tmp_path: Path) -> None:
     assert html_seconds < 0.5 and pdf_seconds < 5.0, (html_seconds, pdf_seconds)  # about 0.005 s and 1 s idle
     (tmp_path / "report.pdf").write_bytes(pdf)
     assert page_count(tmp_path / "report.pdf", page) > 3
-    if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "report.pdf"), "-"], capture_output=True,
-                              text=True, check=True).stdout
-        text = " ".join(text.split())
-        for heading in ("An inspection of Warwickshire", "Force in numbers", "Effectiveness overview",
-                        "Annex A: About the data", "Page 2 of"):
-            assert heading in text
-        assert re.search(r"Force in numbers[ .]*\d+", text)  # the contents carries page numbers
+    assert shutil.which("pdftotext") and shutil.which("pdftoppm"), "install poppler-utils (.ci/run does)"
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "report.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    text = " ".join(text.split())
+    for heading in ("An inspection of Warwickshire", "Force in numbers", "Effectiveness overview",
+                    "Annex A: About the data", "Page 2 of"):
+        assert heading in text
+    assert re.search(r"Force in numbers[ .]*\d+", text)  # the contents carries page numbers
+    _assert_no_blank_pages(tmp_path / "report.pdf", tmp_path)
+
+
+def _assert_no_blank_pages(pdf: Path, work: Path) -> None:
+    """Render every page to a small PNG and require some ink on each (a blank page is a layout bug)."""
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-r", "24", "-png", str(pdf), str(work / "page")], check=True)
+    pages = sorted(work.glob("page-*.png"))
+    assert pages
+    for page in pages:
+        with Image.open(page) as image:
+            darkest = image.convert("L").getextrema()[0]
+        assert darkest < 200, f"{page.name} is blank"
 
 
 def page_count(path: Path, page: str) -> int:
