@@ -73,6 +73,28 @@ def _inputs(pub: Publication) -> list[Input]:
     return list(found)
 
 
+# A source with more files than this (one data return per force, one street-level file per force and month)
+# is listed in Annex A as one line; the manifest lists every file.
+ANNEX_FILES_PER_SOURCE = 3
+
+
+def annex_sources(sources: list[SourceFile]) -> list[SourceFile]:
+    by_source: dict[str, list[SourceFile]] = {}
+    for source in sources:
+        by_source.setdefault(source.source, []).append(source)
+    listed: list[SourceFile] = []
+    for group in by_source.values():
+        if len(group) <= ANNEX_FILES_PER_SOURCE:
+            listed.extend(group)
+            continue
+        vintages = sorted({s.vintage for s in group})
+        vintage = vintages[0] if len(vintages) == 1 else f"{vintages[0]} to {vintages[-1]}"
+        listed.append(SourceFile(file_name=f"{len(group)} files (each listed in the manifest)", source=group[0].source,
+                                 publisher=group[0].publisher, vintage=vintage, sha256="see manifest",
+                                 synthetic=any(s.synthetic for s in group)))
+    return listed
+
+
 def _sources(con: Any, pub: Publication) -> list[SourceFile]:
     """The files whose facts the publication's indicators read (the same vintage rules as the engine)."""
     import_ids: set[int] = set()
@@ -417,7 +439,7 @@ def force_context(data: PublicationData, force_code: str,
         "questions": questions, "assessed": assessed, "standing_earlier": standing_earlier,
         "has_judgments": bool(judgments) and any(q["has_grade"] for q in questions),
         "specialist": specialist,
-        "sources": data.sources, "dataset_titles": DATASET_TITLES,
+        "sources": annex_sources(data.sources), "dataset_titles": DATASET_TITLES,
         "population": {"as_at": _long_date(pub.population_as_at), "vintage": population_vintage,
                        "overrides": [o for o in pub.population_overrides]},
         "exclusions": exclusions, "partial": partial_rows,
