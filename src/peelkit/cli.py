@@ -82,15 +82,8 @@ def data_import(
     if fmt == TableFormat.json:
         _print_json(report.to_dict())
         return
-    for record in report.loaded:
-        typer.echo(f"loaded     {record.file_name}: {record.row_count:,} rows of {', '.join(record.datasets)} "
-                   f"(vintage {record.vintage})")
-    for record in report.unchanged:
-        typer.echo(f"unchanged  {record.file_name}: already loaded as import {record.import_id}")
-    for skipped in report.skipped:
-        typer.echo(f"skipped    {Path(skipped.file).name}: {skipped.reason}")
-    for note in report.notes:
-        typer.echo(f"note       {note}")
+    for line in report.lines():
+        typer.echo(line)
 
 
 @data_app.command("status")

@@ -12,6 +12,7 @@ import duckdb
 
 from peelkit import warehouse
 from peelkit.errors import ConfigError
+from peelkit.files import sha256_of
 from peelkit.findings import Finding, ImportFailed
 from peelkit.periods import VINTAGE_PATTERN
 from peelkit.sources import REGISTRY, Sniff, Source, load_builtin_sources, sniff
@@ -35,6 +36,15 @@ class ImportReport:
     unchanged: list[warehouse.ImportRecord] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The report for people, one line per file (and per note)."""
+        out = [f"loaded     {r.file_name}: {r.row_count:,} rows of {', '.join(r.datasets)} (vintage {r.vintage})"
+               for r in self.loaded]
+        out += [f"unchanged  {r.file_name}: already loaded as import {r.import_id}" for r in self.unchanged]
+        out += [f"skipped    {Path(s.file).name}: {s.reason}" for s in self.skipped]
+        out += [f"note       {note}" for note in self.notes]
+        return out
 
     def to_dict(self) -> dict[str, object]:
         """The stable JSON form of `peel data import --format json`."""
@@ -180,7 +190,7 @@ def _new_files(
 ) -> list[_Pending]:
     """The recognised files not loaded before (by SHA-256), hashed two at a time (hashlib frees the GIL)."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        digests = list(pool.map(warehouse.sha256_of, [path for path, _source in recognised]))
+        digests = list(pool.map(sha256_of, [path for path, _source in recognised]))
     previous = {row[-1]: row for row in con.execute(
         """SELECT import_id, source, file_name, vintage, datasets, row_count, sha256 FROM imports
            WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))""", [digests]).fetchall()}

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from peelkit import forces
 from peelkit.errors import PeelError
+from peelkit.files import sha256_of
 from peelkit.findings import Finding, ImportFailed
 from peelkit.ledger.base import Base, Versioned, check_version, utcnow
 
@@ -381,19 +382,13 @@ def read_frame(path: Path) -> tuple[list[FrameRow], bool]:
     return rows, synthetic_flags == {True}
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def import_frame(session: Session, path: Path, name: str | None = None) -> tuple[SamplingFrame, bool]:
     """Load a frame CSV, all or nothing. Returns (frame, created); a file already imported returns its frame."""
     from sqlalchemy import insert
 
-    sha = _sha256(path)
+    sha = sha256_of(path)
     existing = session.scalars(select(SamplingFrame).where(SamplingFrame.sha256 == sha)).first()
     if existing is not None:
         return existing, False

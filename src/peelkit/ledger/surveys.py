@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import hashlib
 import io
 import math
 import random
@@ -68,6 +67,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from peelkit.errors import PeelError
+from peelkit.files import sha256_of
 from peelkit.findings import Finding, FindingLimit, ImportFailed
 from peelkit.ledger.base import Base, utcnow
 
@@ -317,12 +317,6 @@ def _header(path: Path) -> list[str]:
         return []  # CsvRows reports the problem with its location
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _clean(text: str) -> str:
@@ -408,7 +402,7 @@ def _wave(session: Session, wave_id: int, kind: str | None = None) -> SurveyWave
 
 def _new_wave(session: Session, path: Path, kind: str, name: str, year: int, mode: str,
               synthetic: bool) -> SurveyWave:
-    sha = _sha256(path)
+    sha = sha256_of(path)
     same_file = session.scalars(select(SurveyWave).where(SurveyWave.responses_sha256 == sha,
                                                          SurveyWave.kind == kind)).first()
     if same_file is not None:
@@ -537,7 +531,7 @@ def import_margins(session: Session, wave_id: int, path: Path, *, replace: bool 
                for (code, variable), cats in sorted(margins.items()) for category, (share, count) in cats.items()]
     session.add_all(objects)
     wave.margins_file = path.name
-    wave.margins_sha256 = _sha256(path)
+    wave.margins_sha256 = sha256_of(path)
     session.flush()
     return objects
 

@@ -37,14 +37,8 @@ def _report(report: ImportReport, fmt: Format) -> None:
     if fmt == Format.json:
         print_json(report.to_dict())
         return
-    for record in report.loaded:
-        typer.echo(f"loaded     {record.file_name}: import {record.import_id}, vintage {record.vintage}")
-    for record in report.unchanged:
-        typer.echo(f"unchanged  {record.file_name}: already loaded as import {record.import_id}")
-    for skipped in report.skipped:
-        typer.echo(f"skipped    {Path(skipped.file).name}: {skipped.reason}")
-    for note in report.notes:
-        typer.echo(f"note       {note}")
+    for line in report.lines():
+        typer.echo(line)
 
 
 @returns_app.command("template")
