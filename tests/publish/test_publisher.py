@@ -81,3 +81,17 @@ def test_a_publish_killed_part_way_leaves_the_previous_site(tmp_path: Path) -> N
     _clean_stale(out, keep=out.resolve())
     assert [p for p in tmp_path.glob(".site.site-*") if p.resolve() != out.resolve()] == []
     assert (out / "index.html").read_text() == "previous"
+
+
+def test_index_lists_every_force_with_its_recorded_overall_grade() -> None:
+    from peelkit.indicators.publication import load
+    from peelkit.publish.model import PublicationData
+    from peelkit.publish.site import render_index
+
+    data = PublicationData(publication=load("peel-effectiveness-2017"), results=[], sources=[], synthetic=True,
+                           ledger={"E23000017": {"judgments": {"overall": {"grade": "Good"}}}})
+    page = render_index(data, ["E23000017", "E23000016"], ("html", "pdf"), ["national-tables.xlsx"])
+    assert "Published March 2018" in page
+    assert "<th scope=\"row\">Warwickshire</th><td>West Midlands</td><td>Good</td>" in page
+    assert "<th scope=\"row\">West Mercia</th><td>West Midlands</td><td>No grade recorded</td>" in page
+    assert 'href="forces/warwickshire.pdf"' in page and "Synthetic demonstration data" in page

@@ -62,7 +62,8 @@ _ENV = Environment(autoescape=select_autoescape(default=True, default_for_string
 
 def _grade(data: PublicationData, code: str) -> str:
     entry: Any = data.ledger.get(code) or {}
-    overall = entry.get("overall") if isinstance(entry, dict) else None
+    judgments = entry.get("judgments") if isinstance(entry, dict) else None
+    overall = judgments.get("overall") if isinstance(judgments, dict) else None
     grade = overall.get("grade") if isinstance(overall, dict) else None
     return str(grade) if grade else "No grade recorded"
 
@@ -74,7 +75,9 @@ def render_index(data: PublicationData, force_codes: list[str], formats: tuple[s
         area = forces.match_force(code)
         rows.append({"name": area.name, "slug": area.slug, "region": area.region, "grade": _grade(data, code)})
     rows.sort(key=lambda r: r["name"])
-    published = data.publication.published
+    from peelkit.publish.context import month_year
+
+    published = month_year(data.publication.published) if data.publication.published else ""
     return _ENV.from_string(_INDEX).render(
         title=data.publication.title, published=published, synthetic=data.synthetic, rows=rows, formats=formats,
         data_files=[f for f in data_files if f != "indicators.csv"])
