@@ -362,7 +362,8 @@ def _table_rows(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> dict[s
 
 def _chart(chart: Chart) -> dict[str, Any]:
     return {"id": chart.id, "title": chart.title, "svg": chart.svg, "alt_text": chart.alt_text,
-            "table": _table_rows(chart.table_columns, chart.table_rows), "notes": list(chart.notes)}
+            "table": _table_rows(chart.table_columns, chart.table_rows), "notes": list(chart.notes),
+            "spec": chart.spec}
 
 
 def _place_charts(charts: Iterable[Chart] | Mapping[str, Chart]) -> tuple[dict[str, list[dict[str, Any]]],

@@ -102,6 +102,21 @@ def write_index(data: PublicationData, site: Path, force_codes: list[str], forma
     (site / "index.html").write_text(render_index(data, force_codes, formats, data_files), encoding="utf-8")
 
 
+def write_assets(site: Path) -> None:
+    """The scripts that make the charts interactive on the web: vega-embed bundled offline by vl-convert."""
+    from importlib import resources
+
+    import vl_convert
+
+    assets = site / "assets"
+    assets.mkdir(exist_ok=True)
+    bundle = vl_convert.javascript_bundle(
+        "window.vegaEmbed = vegaEmbed; window.vegaLite = vegaLite; window.vega = vega;")
+    (assets / "vega.js").write_text(bundle, encoding="utf-8")
+    script = resources.files("peelkit.publish").joinpath("static/charts.js").read_text(encoding="utf-8")
+    (assets / "charts.js").write_text(script, encoding="utf-8")
+
+
 def write_manifest(data: PublicationData, site: Path, options: dict[str, Any]) -> None:
     outputs = {
         str(path.relative_to(site)): _sha256(path)
@@ -190,6 +205,8 @@ def publish(
         (site / "data").mkdir()
         write_national_tables(data.results, data.publication, data.sources, site / "data", synthetic=data.synthetic)
         write_index(data, site, codes, chosen)
+        if "html" in chosen:
+            write_assets(site)
         write_manifest(data, site, {"formats": list(chosen), "forces": codes})
         swap_in(site, out)
     except BaseException:
