@@ -217,7 +217,7 @@ def publish_command(
         console = Console(stderr=True)
         console.print(f"loading {spec.title} ...")
         data = load_publication_data(config.warehouse_path(), database_url(), spec)
-        total = len(codes) if codes else 43
+        total = len(codes) if codes else len(forces.forces())
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, disable=not console.is_terminal) as progress:
             task = progress.add_task("publishing", total=total)

@@ -80,10 +80,14 @@ class Finding:
         return {"title": self.title, **asdict(self)}
 
 
+# A bad file can have a problem on every row: list this many of each kind per file, and count the rest.
+FINDINGS_PER_CODE = 50
+
+
 class FindingLimit:
     """Collects findings, keeping at most `limit` of each code per file so a bad file cannot flood memory."""
 
-    def __init__(self, limit: int = 50) -> None:
+    def __init__(self, limit: int = FINDINGS_PER_CODE) -> None:
         self.limit = limit
         self.kept: list[Finding] = []
         self.suppressed: dict[tuple[str, str], int] = {}
@@ -96,6 +100,10 @@ class FindingLimit:
             self.kept.append(finding)
         else:
             self.suppressed[key] = self.suppressed.get(key, 0) + 1
+
+    def more(self, file: str, code: str, count: int) -> None:
+        """Count `count` further problems of a kind without listing them (bulk readers list examples)."""
+        self.suppressed[(file, code)] = self.suppressed.get((file, code), 0) + count
 
     def extend(self, findings: Iterable[Finding]) -> None:
         for finding in findings:

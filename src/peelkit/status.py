@@ -63,15 +63,3 @@ def dataset_status(db_path: Path | None = None) -> list[dict[str, Any]]:
     finally:
         con.close()
 
-
-def imports_list(db_path: Path | None = None) -> list[dict[str, Any]]:
-    path = db_path or config.warehouse_path()
-    if not path.exists():
-        return []
-    con = warehouse.connect(path, read_only=True)
-    try:
-        cursor = con.execute("SELECT * FROM imports ORDER BY import_id")
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        con.close()

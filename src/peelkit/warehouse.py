@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 import duckdb
 
 from peelkit import config
-from peelkit.findings import Finding
+from peelkit.findings import FINDINGS_PER_CODE, Finding, FindingLimit
 
 SCHEMA_VERSION = 1
 
@@ -169,20 +168,19 @@ class Stage:
 
     con: duckdb.DuckDBPyConnection
     file_label: str
-    findings: list[Finding] = field(default_factory=list)
     vintage: str | None = None
     datasets: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
     row_count: int = 0
     direct_rows: int = 0
-    max_findings_per_code: int = 50
+    max_findings_per_code: int = FINDINGS_PER_CODE
     import_id: int = 0
     touched: set[str] = field(default_factory=set)
     options: dict[str, Any] = field(default_factory=dict)  # import options a reader may honour
-    _suppressed: dict[str, int] = field(default_factory=dict)
-    _counts: dict[str, int] = field(default_factory=dict)
+    _limit: FindingLimit = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._limit = FindingLimit(self.max_findings_per_code)
         # The importer has called prepare_staging() on this connection once for the batch, and usually
         # allocated the ids in one go. The id is known up front so bulk readers can write rows that
         # already carry their provenance.
@@ -190,19 +188,19 @@ class Stage:
             (self.import_id,) = allocate_import_ids(self.con, 1)
 
     def problem(self, code: str, message: str, **where: Any) -> None:
-        self._counts[code] = self._counts.get(code, 0) + 1
-        if self._counts[code] > self.max_findings_per_code:
-            self._suppressed[code] = self._suppressed.get(code, 0) + 1
-            return
-        self.findings.append(Finding(code=code, message=message, file=self.file_label, **where))
+        self._limit.add(Finding(code=code, message=message, file=self.file_label, **where))
 
     def more_problems(self, code: str, count: int) -> None:
         """Count `count` further problems of a kind without listing them (bulk readers list examples)."""
-        self._suppressed[code] = self._suppressed.get(code, 0) + count
+        self._limit.more(self.file_label, code, count)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self._limit.kept
 
     @property
     def suppressed(self) -> list[str]:
-        return [f"{self.file_label}: {n} more [{code}] problems not listed" for code, n in self._suppressed.items()]
+        return self._limit.summary_lines()
 
     @property
     def ok(self) -> bool:
@@ -357,21 +355,3 @@ def commit_batch(stages: list[tuple[Stage, FileMeta]], synthetic: bool = False) 
     _insert_columns(con, "imports", {name: [row[i] for row in rows] for i, name in enumerate(names)})
     return records
 
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield con
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    else:
-        con.execute("COMMIT")
-
-
-def latest_or_pinned(dataset: str, vintage: str | None = None) -> tuple[str, list[Any]]:
-    """SQL (and parameters) selecting a dataset's facts: latest vintage per figure unless one is pinned."""
-    if vintage is None:
-        return "SELECT * FROM latest_facts WHERE dataset = ?", [dataset]
-    return "SELECT * FROM facts WHERE dataset = ? AND vintage = ?", [dataset, vintage]
