@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from scipy import special as _sp  # type: ignore[import-untyped]  # scipy ships no type hints
-from scipy import stats as _st
 
 __all__ = [
     "CONFIDENCE_95",
@@ -176,7 +175,12 @@ def _confidence(confidence: float) -> float:
 
 def _z(confidence: float) -> float:
     """Two-sided normal quantile: qnorm(confidence + (1 - confidence) / 2)."""
-    return float(_st.norm.ppf(confidence + (1 - confidence) / 2))
+    return float(_sp.ndtri(confidence + (1 - confidence) / 2))
+
+
+def _chi2_ppf(p: float, df: float) -> float:
+    # scipy.stats.chi2.ppf computes exactly this; scipy.stats itself takes ~0.6 s to import.
+    return float(2 * _sp.gammaincinv(df / 2, p))
 
 
 def _check_count(count: float, name: str = "count") -> None:
@@ -226,8 +230,8 @@ def byars_upper(count: float, confidence: float = CONFIDENCE_95) -> float:
 
 def _exact_poisson(count: float, confidence: float) -> tuple[float, float]:
     """Exact Poisson interval via chi-squared quantiles (Armitage & Berry 2002), as ``phe_rate``."""
-    lower = 0.0 if count == 0 else float(_st.chi2.ppf((1 - confidence) / 2, 2 * count)) / 2
-    upper = float(_st.chi2.ppf(confidence + (1 - confidence) / 2, 2 * count + 2)) / 2
+    lower = 0.0 if count == 0 else float(_chi2_ppf((1 - confidence) / 2, 2 * count)) / 2
+    upper = float(_chi2_ppf(confidence + (1 - confidence) / 2, 2 * count + 2)) / 2
     return lower, upper
 
 
@@ -410,6 +414,8 @@ def change_significance(
             p_value = 1.0
         else:
             p0 = denom_now / (denom_now + denom_before)
+            from scipy import stats as _st  # ~0.6 s to import: only here
+
             p_value = float(_st.binomtest(int(count_now), total, p0, alternative="two-sided").pvalue)
         return ChangeTest(pct_change, ratio, p_value, p_value < alpha, "conditional binomial test (Poisson rates)")
     if kind == "proportion":
@@ -420,7 +426,7 @@ def change_significance(
         if se == 0:
             return ChangeTest(pct_change, None, 1.0, False, "two-proportion z-test (pooled)")
         z = (value_now - value_before) / se
-        p_value = float(2 * _st.norm.sf(abs(z)))
+        p_value = float(2 * _sp.ndtr(-abs(z)))
         return ChangeTest(pct_change, z, p_value, p_value < alpha, "two-proportion z-test (pooled)")
     raise ValueError(f"kind must be 'rate' or 'proportion', got {kind!r}")
 
@@ -456,7 +462,7 @@ def rate_ratio_interval(
 
 def _sigma_adjustment(p: float, population: float, average: float, side: Side, multiplier: float) -> float:
     """PHE ``sigma_adjustment``: the Wilson-score funnel limit for a proportion at ``population``."""
-    q2 = _st.norm.ppf(p) ** 2
+    q2 = _sp.ndtri(p) ** 2
     first_part = average * (population / q2 + 1)
     adj = math.sqrt(
         (-8 * average * (population / q2 + 1)) ** 2

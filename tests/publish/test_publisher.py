@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from peelkit.publish.publisher import PublishError, _clean_stale, swap_in
+from peelkit.publish.publisher import PublishError, _clean_stale, publish, swap_in
 
 
 def _site(parent: Path, name: str, text: str) -> Path:
@@ -95,3 +95,22 @@ def test_index_lists_every_force_with_its_recorded_overall_grade() -> None:
     assert "<th scope=\"row\">Warwickshire</th><td>West Midlands</td><td>Good</td>" in page
     assert "<th scope=\"row\">West Mercia</th><td>West Midlands</td><td>No grade recorded</td>" in page
     assert 'href="forces/warwickshire.pdf"' in page and "Synthetic demonstration data" in page
+
+
+def test_two_workers_write_the_same_reports_as_one(tmp_path: Path, peel_home: Path) -> None:
+    from peelkit.ledger import db
+    from peelkit.publish.context import load_publication_data
+    from tests.publish.test_report import KENT, PUBLICATION, WARKS, build_ledger, build_warehouse
+
+    path = build_warehouse(tmp_path / "warehouse.duckdb")
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    build_ledger(url)
+    data = load_publication_data(path, url, PUBLICATION)
+    db.engine_for(url).dispose()
+    one = publish(data, tmp_path / "one", formats=("html",), force_codes=[WARKS, KENT], jobs=1)
+    two = publish(data, tmp_path / "two", formats=("html", "pdf"), force_codes=[WARKS, KENT], jobs=2)
+    assert sorted(two.timings) == sorted(one.timings) == sorted([WARKS, KENT])
+    for slug in ("warwickshire", "kent"):
+        assert (one.out / "forces" / f"{slug}.html").read_bytes() == (two.out / "forces" / f"{slug}.html").read_bytes()
+        assert (two.out / "forces" / f"{slug}.pdf").read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in (two.out / "data").iterdir()) == sorted(p.name for p in (one.out / "data").iterdir())

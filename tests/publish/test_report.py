@@ -3,6 +3,7 @@ narrative, plain statements where the ledger is empty, a PDF of several pages, a
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -25,7 +26,7 @@ from peelkit.ledger.judgments import record_judgment
 from peelkit.ledger.narrative import set_narrative
 from peelkit.publish.context import NO_NARRATIVE, force_context, load_publication_data
 from peelkit.publish.model import Chart, PublicationData
-from peelkit.publish.report import render_force_html, render_force_pdf
+from peelkit.publish.report import print_svg_uri, render_force_html, render_force_pdf
 
 GOLDEN = Path(__file__).parent / "golden" / "warwickshire.html"
 WARKS, WMERCIA, KENT, SUFFOLK = "E23000017", "E23000016", "E23000032", "E23000025"
@@ -361,3 +362,23 @@ def test_golden_html(html: str) -> None:
     assert got == GOLDEN.read_text(encoding="utf-8"), (
         f"the report HTML differs from {GOLDEN.name}; if the change is intended, regenerate with "
         "PEEL_UPDATE_GOLDEN=1")
+
+
+def test_print_charts_are_images_without_their_invisible_marks() -> None:
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg"><rect width="5" height="5" fill="red"/>'
+           '<text opacity="1" fill="#000">Kent 42</text><text fill="#000" opacity="0">Suffolk 7</text>'
+           '<path d="M0,0h1" opacity="0"/><text fill-opacity="0">kept</text></svg>')
+    uri = print_svg_uri(svg)
+    assert uri.startswith("data:image/svg+xml;base64,")
+    printed = base64.b64decode(uri.split(",", 1)[1]).decode()
+    assert "Kent 42" in printed and "<rect" in printed and "kept" in printed
+    assert "Suffolk 7" not in printed and 'd="M0,0h1"' not in printed
+
+
+def test_pdf_html_embeds_each_chart_as_an_image_with_its_alt_text(fixture_data: PublicationData) -> None:
+    charts = demo_charts()
+    printed = render_force_html(fixture_data, WARKS, charts, for_pdf=True)
+    images = [attrs for tag, attrs in outline(printed).tags if tag == "img"]
+    assert [a["alt"] for a in images] == [c.alt_text for c in charts]
+    assert all(str(a["src"]).startswith("data:image/svg+xml;base64,") for a in images)
+    assert "<svg" not in printed

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 import altair as alt  # type: ignore[import-untyped,unused-ignore]
 import vl_convert as vlc  # type: ignore[import-untyped,unused-ignore]
 
-from peelkit import stats
+from peelkit import forces, stats
 from peelkit.forces import ENGLAND_AND_WALES
 from peelkit.indicators.catalogue import BY_ID, Indicator
 from peelkit.indicators.display import DASH
@@ -345,14 +345,36 @@ def _force_name(series: Sequence[_Series], force_code: str) -> str:
     return ""
 
 
-@functools.lru_cache(maxsize=64)
+BarBases = dict[tuple[str, tuple[_Series, ...]], _BarBase | str]
+_BAR_BASES: BarBases = {}
+_BAR_BASES_LIMIT = 64
+
+
 def _bar_base(indicator_id: str, all_series: tuple[_Series, ...]) -> _BarBase | str:
     """The chart with no force highlighted, or why there is none (failures are cached too: logged once)."""
-    try:
-        return _build_bar_base(indicator_id, all_series)
-    except Exception as error:  # a figure must never stop a report: say what went wrong instead
-        log.exception("chart %s could not be drawn", indicator_id)
-        return f"the chart could not be drawn ({error})"
+    key = (indicator_id, all_series)
+    if key not in _BAR_BASES:
+        if len(_BAR_BASES) >= _BAR_BASES_LIMIT:
+            _BAR_BASES.clear()
+        try:
+            _BAR_BASES[key] = _build_bar_base(indicator_id, all_series)
+        except Exception as error:  # a figure must never stop a report: say what went wrong instead
+            log.exception("chart %s could not be drawn", indicator_id)
+            _BAR_BASES[key] = f"the chart could not be drawn ({error})"
+    return _BAR_BASES[key]
+
+
+def bar_bases(results: list[Result], publication: Publication) -> BarBases:
+    """Every figure-by-force base chart of the publication, drawn now: a publisher draws them once and hands
+    them to its worker processes (seed_bar_bases) instead of each worker drawing them again."""
+    any_force = forces.forces()[0].code
+    force_figures(results, publication, any_force)
+    wanted = set(FIGURES_BY_FORCE)
+    return {key: base for key, base in _BAR_BASES.items() if key[0] in wanted}
+
+
+def seed_bar_bases(bases: BarBases) -> None:
+    _BAR_BASES.update(bases)
 
 
 def _build_bar_base(indicator_id: str, all_series: tuple[_Series, ...]) -> _BarBase | str:

@@ -98,17 +98,24 @@ def annex_sources(sources: list[SourceFile]) -> list[SourceFile]:
 def _sources(con: Any, pub: Publication) -> list[SourceFile]:
     """The files whose facts the publication's indicators read (the same vintage rules as the engine)."""
     import_ids: set[int] = set()
-    params: list[Any]
+    latest: list[tuple[str, str]] = []
     for spec in _inputs(pub):
         if spec.dataset == RETURN_DATASET:
             current = f"SELECT import_id FROM ({CURRENT_RETURNS_SQL})"
-            source, params = f"(SELECT * FROM facts WHERE import_id IN ({current}))", []
+            rows = con.execute(f"SELECT DISTINCT import_id FROM facts WHERE import_id IN ({current}) AND dataset = ?"
+                               " AND measure = ?", [spec.dataset, spec.measure]).fetchall()
         elif spec.dataset in pub.vintages:
-            source, params = "(SELECT * FROM facts WHERE vintage = ?)", [pub.vintages[spec.dataset]]
+            rows = con.execute("SELECT DISTINCT import_id FROM facts WHERE vintage = ? AND dataset = ? AND measure = ?",
+                               [pub.vintages[spec.dataset], spec.dataset, spec.measure]).fetchall()
         else:
-            source, params = "latest_facts", []
-        rows = con.execute(f"SELECT DISTINCT import_id FROM {source} WHERE dataset = ? AND measure = ?",
-                           [*params, spec.dataset, spec.measure]).fetchall()
+            latest.append((spec.dataset, spec.measure))
+            continue
+        import_ids.update(int(r[0]) for r in rows)
+    if latest:
+        # One pass of the latest-vintage window for every such input, not one pass each.
+        pairs = " OR ".join("(dataset = ? AND measure = ?)" for _ in latest)
+        rows = con.execute(f"SELECT DISTINCT import_id FROM latest_facts WHERE {pairs}",
+                           [v for pair in latest for v in pair]).fetchall()
         import_ids.update(int(r[0]) for r in rows)
     if not import_ids:
         return []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import time
@@ -47,10 +48,14 @@ class PublishReport:
 _WORKER_DATA: PublicationData | None = None
 
 
-def _init_worker(data: PublicationData) -> None:
-    # Data, templates and chart specs are loaded once per worker process, not once per force.
+def _init_worker(data: PublicationData, bases: Any) -> None:
+    # Data, templates and the base charts come once per worker process, not once per force; the charts are
+    # drawn once by the publisher, not once per worker.
     global _WORKER_DATA
+    from peelkit.publish.charts import seed_bar_bases
+
     _WORKER_DATA = data
+    seed_bar_bases(bases)
 
 
 def render_force(data: PublicationData, force_code: str, site: Path, formats: tuple[str, ...]) -> list[str]:
@@ -106,15 +111,32 @@ def write_assets(site: Path) -> None:
     """The scripts that make the charts interactive on the web: vega-embed bundled offline by vl-convert."""
     from importlib import resources
 
-    import vl_convert
 
     assets = site / "assets"
     assets.mkdir(exist_ok=True)
-    bundle = vl_convert.javascript_bundle(
-        "window.vegaEmbed = vegaEmbed; window.vegaLite = vegaLite; window.vega = vega;")
-    (assets / "vega.js").write_text(bundle, encoding="utf-8")
+    (assets / "vega.js").write_text(vega_bundle(), encoding="utf-8")
     script = resources.files("peelkit.publish").joinpath("static/charts.js").read_text(encoding="utf-8")
     (assets / "charts.js").write_text(script, encoding="utf-8")
+
+
+def vega_bundle() -> str:
+    """vega, vega-lite and vega-embed as one script, bundled offline by vl-convert. Bundling takes over a
+    second and depends only on the vl-convert release, so it is kept in PEEL_HOME/cache per release."""
+    import vl_convert
+
+    from peelkit import config
+
+    version = getattr(vl_convert, "__version__", "unknown")
+    cached = config.peel_home() / "cache" / f"vega-embed-bundle-{version}.js"
+    if cached.is_file():
+        return cached.read_text(encoding="utf-8")
+    bundle: str = vl_convert.javascript_bundle(
+        "window.vegaEmbed = vegaEmbed; window.vegaLite = vegaLite; window.vega = vega;")
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(f".{cached.name}.{os.getpid()}")
+    partial.write_text(bundle, encoding="utf-8")
+    os.replace(partial, cached)  # whole or absent: a reader never sees half a bundle
+    return bundle
 
 
 def write_manifest(data: PublicationData, site: Path, options: dict[str, Any]) -> None:
@@ -164,6 +186,15 @@ def swap_in(site: Path, out: Path) -> None:
     _clean_stale(out, keep=site)
 
 
+def _write_shared(data: PublicationData, site: Path, formats: tuple[str, ...]) -> None:
+    from peelkit.publish.tables import write_national_tables
+
+    (site / "data").mkdir()
+    write_national_tables(data.results, data.publication, data.sources, site / "data", synthetic=data.synthetic)
+    if "html" in formats:
+        write_assets(site)
+
+
 def publish(
     data: PublicationData,
     out: Path,
@@ -192,21 +223,25 @@ def publish(
                 report.timings[code] = time.perf_counter() - began
                 if on_force:
                     on_force(code)
+            _write_shared(data, site, chosen)
         else:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(data,)) as pool:
+            from peelkit.publish.charts import bar_bases
+
+            # Spawned, not forked: the charts were just drawn here by vl-convert, whose runtime threads a
+            # forked child would inherit half of.
+            context = multiprocessing.get_context("spawn")
+            bases = bar_bases(data.results, data.publication)
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                                     initargs=(data, bases)) as pool:
                 futures = [pool.submit(_render_in_worker, code, str(site), chosen) for code in codes]
+                # The national tables and scripts are written here while the workers render the reports.
+                _write_shared(data, site, chosen)
                 for future in as_completed(futures):
                     code, _written, seconds = future.result()
                     report.timings[code] = seconds
                     if on_force:
                         on_force(code)
-        from peelkit.publish.tables import write_national_tables
-
-        (site / "data").mkdir()
-        write_national_tables(data.results, data.publication, data.sources, site / "data", synthetic=data.synthetic)
         write_index(data, site, codes, chosen)
-        if "html" in chosen:
-            write_assets(site)
         write_manifest(data, site, {"formats": list(chosen), "forces": codes})
         swap_in(site, out)
     except BaseException:

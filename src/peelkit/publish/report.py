@@ -3,6 +3,8 @@ Jinja2 templates. Templates and styles are loaded once per process."""
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
@@ -21,7 +23,18 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("peelkit.publish", "templates"),
                       autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["print_svg_uri"] = print_svg_uri
     return env
+
+
+# Marks drawn fully transparent (the value labels of the forces not highlighted): invisible, yet each costs
+# WeasyPrint a text layout when it draws the chart.
+_INVISIBLE = re.compile(r'<(text|path|rect|line|symbol)\b[^>]*\sopacity="0"[^>]*?(?:/>|>.*?</\1>)', re.S)
+
+
+def print_svg_uri(svg: str) -> str:
+    """A chart's SVG for print, as a data: URI, without the marks nobody can see."""
+    return "data:image/svg+xml;base64," + base64.b64encode(_INVISIBLE.sub("", svg).encode("utf-8")).decode("ascii")
 
 
 @cache
@@ -57,8 +70,6 @@ def _without_page_rules(css: str) -> str:
 
 def _blocks(css: str) -> list[str]:
     """Top-level rules of a stylesheet (comments dropped), splitting on balanced braces."""
-    import re
-
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
     blocks, depth, start = [], 0, 0
     for index, char in enumerate(css):
