@@ -510,10 +510,12 @@ def _bar_spec(indicator: Indicator, series: Sequence[_Series], ew_rows: list[dic
     )
     layers: list[Any] = [bars, value_labels]
     if two:
-        # The periods' legend, from an invisible layer (the bars' own fill carries the highlight, not a scale).
+        # The periods' legend, from an invisible layer (the bars' own fill carries the highlight, not a scale);
+        # below the chart, as England and Wales's reference labels take the top.
         layers.append(alt.Chart(_data([{"period": label} for label in labels])).mark_square(size=0).encode(
             color=alt.Color("period:N", sort=labels, scale=alt.Scale(domain=labels, range=list(OTHER_FILLS)),
-                            legend=alt.Legend(title=None, orient="top", labelFontSize=11, symbolType="square",
+                            legend=alt.Legend(title=None, orient="bottom", labelFontSize=11, symbolType="square",
+                                              columnPadding=24,
                                               symbolSize=120, symbolOpacity=1, symbolStrokeWidth=0))))
     if ew_rows:
         ew_data = _data(ew_rows)
