@@ -7,15 +7,24 @@ PEEL_DATA_DIR ?= $(abspath ../shared/data)
 PEEL_HOME ?= $(abspath .peel)
 export PEEL_DATA_DIR PEEL_HOME
 
-.PHONY: help install demo serve test lint typecheck pytest bench clean
+# GOV.UK Frontend major version matching govuk-frontend-jinja 4.x (see its README's compatibility table).
+GOVUK_FRONTEND ?= 6
+GOVUK_DIST := build/npm/node_modules/govuk-frontend/dist/govuk
+WEB_STATIC := src/peelkit/web/static/govuk
+WEB_ASSETS := $(WEB_STATIC)/govuk-frontend.min.css
+DEMO_PASSWORD ?= peelkit-demo
+
+.PHONY: help install web-assets demo serve test lint typecheck pytest bench clean
 
 help:
 	@echo "make demo   - set up, import the official data, the synthetic demo returns (and check them) and"
 	@echo "              the public grades, load synthetic demo ledger records, show Warwickshire's 2017"
 	@echo "              judgments and Force in numbers"
-	@echo "              and publishes the 2017 reports, then serves the site on http://127.0.0.1:8000/"
+	@echo "              and publishes the 2017 reports, adds demo users, publishes the 2017 publication and"
+	@echo "              runs the web app on http://127.0.0.1:8000/"
 	@echo "make test   - set up, then ruff, mypy and the whole pytest suite"
-	@echo "make serve  - serve the published site again"
+	@echo "make serve  - run the web app again (peel serve)"
+	@echo "make web-assets - fetch GOV.UK Frontend $(GOVUK_FRONTEND).x from npm into $(WEB_STATIC)"
 	@echo "make bench  - run the benchmark scripts in benchmarks/"
 
 $(BIN)/python:
@@ -27,7 +36,19 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed web-assets
+
+web-assets: $(WEB_ASSETS)
+
+# The compiled CSS asks for /assets/...; we serve GOV.UK's assets under /static/govuk/assets/.
+$(WEB_ASSETS):
+	@command -v npm >/dev/null || { echo "need npm (Node.js) to fetch GOV.UK Frontend"; exit 1; }
+	npm install --no-audit --no-fund --prefix build/npm govuk-frontend@$(GOVUK_FRONTEND)
+	rm -rf $(WEB_STATIC) && mkdir -p $(WEB_STATIC)
+	cp -R $(GOVUK_DIST)/assets $(WEB_STATIC)/assets
+	cp $(GOVUK_DIST)/govuk-frontend.min.js $(GOVUK_DIST)/govuk-frontend.min.js.map $(WEB_STATIC)/
+	sed 's#url(/assets/#url(/static/govuk/assets/#g' $(GOVUK_DIST)/govuk-frontend.min.css > $@.tmp
+	mv $@.tmp $@
 
 demo: install
 	$(BIN)/peel data import "$(PEEL_DATA_DIR)"
@@ -40,12 +61,23 @@ demo: install
 	$(BIN)/peel ledger judgments --force Warwickshire --year 2017
 	$(BIN)/peel indicators --publication peel-effectiveness-2017 --force Warwickshire
 	$(BIN)/peel publish --publication peel-effectiveness-2017 --out "$(PEEL_HOME)/site" --jobs 2
+	@for user in "analyst --role analyst" "inspector --role inspector" \
+	             "warwickshire --role force --force Warwickshire"; do \
+	  name=$${user%% *}; \
+	  if $(BIN)/peel users list --format csv | cut -d, -f1 | grep -qx "$$name"; then echo "user $$name exists"; \
+	  else echo "$(DEMO_PASSWORD)" | $(BIN)/peel users add $$user --password-stdin --by "make demo" || exit 1; fi; \
+	done
+	@if $(BIN)/peel publication status peel-effectiveness-2017 | grep -q ': published'; then \
+	  echo "peel-effectiveness-2017 is already published"; \
+	else $(BIN)/peel publication set peel-effectiveness-2017 --state published --by "make demo"; fi
 	@echo "Warehouse and ledger are in $(PEEL_HOME); the published site is $(PEEL_HOME)/site"
-	@echo "Serving it on http://127.0.0.1:8000/ (Ctrl-C stops); try also: $(BIN)/peel --help"
+	@echo "Demo accounts (for this demo only; never use these on a real server): analyst, inspector and"
+	@echo "warwickshire (the Warwickshire force user), all with the password $(DEMO_PASSWORD)"
+	@echo "Serving the web app on http://127.0.0.1:8000/ (Ctrl-C stops); try also: $(BIN)/peel --help"
 	$(MAKE) --no-print-directory serve
 
-serve:
-	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory "$(PEEL_HOME)/site"
+serve: install
+	$(BIN)/peel serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
@@ -64,4 +96,4 @@ bench: install
 	$(BIN)/python benchmarks/publish.py
 
 clean:
-	rm -rf $(VENV) .peel .pytest_cache .mypy_cache .ruff_cache benchmarks/_work
+	rm -rf $(VENV) .peel .pytest_cache .mypy_cache .ruff_cache benchmarks/_work build/npm $(WEB_STATIC)

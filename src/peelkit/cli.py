@@ -32,6 +32,11 @@ returns_app.command("status")(returns_status_command)
 app.add_typer(returns_app, name="returns")
 app.add_typer(checks_app, name="checks")
 app.add_typer(queries_app, name="queries")
+from peelkit.web.cli import publication_app, serve_command, users_app  # noqa: E402
+
+app.add_typer(users_app, name="users")
+app.add_typer(publication_app, name="publication")
+app.command("serve")(serve_command)
 
 
 @app.callback(invoke_without_command=True)

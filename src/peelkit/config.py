@@ -20,6 +20,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PEEL_HOME", "./.peel", "Folder for the warehouse (warehouse.duckdb) and the ledger database."),
     Setting("PEEL_DATA_DIR", None, "Folder holding the official data files (see ../shared/data/README.md)."),
     Setting("PEEL_DATABASE_URL", None, "SQLAlchemy URL of the ledger database; default SQLite in PEEL_HOME."),
+    Setting("PEEL_SECRET_KEY", None, "Key that signs the web app's session cookies; default a random key kept in "
+            "PEEL_HOME/web-secret (readable by its owner only)."),
+    Setting("PEEL_SITE_DIR", "PEEL_HOME/site", "A `peel publish` output the web app serves published reports from."),
+    Setting("PEEL_HTTPS", None, "Set to 1 when the web app is served over HTTPS (cookies get the Secure flag)."),
 )
 
 

@@ -24,6 +24,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+MASK = "***"
+MASK_CHANGED = "*** (changed)"
+
+
+def _masked(obj: Base, values: dict[str, Any], after: bool = False) -> dict[str, Any]:
+    # Secrets such as password hashes: the log records that they changed, never their value.
+    for key in getattr(obj, "__audit_masked__", ()):
+        if key in values and values[key] is not None:
+            changed = after and bool(inspect(obj).attrs[key].history.deleted)
+            values[key] = MASK_CHANGED if changed else MASK
+    return values
+
+
 def _state(obj: Base, which: str) -> dict[str, Any]:
     state = inspect(obj)
     values = {}
@@ -37,7 +50,7 @@ def _state(obj: Base, which: str) -> dict[str, Any]:
             values[attr.key] = _plain(getattr(obj, attr.key))
         elif which == "before" and history.added and not history.deleted:
             values[attr.key] = None
-    return values
+    return _masked(obj, values)
 
 
 def _record_id(obj: Base) -> str:
@@ -71,8 +84,9 @@ def _write_audit(session: Session, _flush: UOWTransaction) -> None:
     now = utcnow()
     rows = []
     for action, obj, before in pending:
-        after = None if action == "delete" else {k: _plain(getattr(obj, k)) for k in
-                                                 (a.key for a in inspect(obj).mapper.column_attrs)}
+        after = None if action == "delete" else _masked(obj, {k: _plain(getattr(obj, k)) for k in
+                                                              (a.key for a in inspect(obj).mapper.column_attrs)},
+                                                        after=True)
         rows.append({"at": now, "actor": actor, "table_name": obj.__tablename__, "record_id": _record_id(obj),
                      "action": action, "before": before, "after": after})
     session.connection().execute(insert(AuditLog), rows)

@@ -1,5 +1,16 @@
 """Imports every model module so that Base.metadata describes the whole ledger (for Alembic and tests)."""
 
-from peelkit.ledger import audit, base, file_review, improvements, judgments, narrative, queries, surveys  # noqa: F401
+from peelkit.ledger import (  # noqa: F401
+    audit,
+    base,
+    file_review,
+    improvements,
+    judgments,
+    narrative,
+    publication_state,
+    queries,
+    surveys,
+    users,
+)
 
 metadata = base.Base.metadata

@@ -1,0 +1,137 @@
+"""Whether a publication is a draft, under embargo until a release time, or published: the switch that decides
+what the public (and each force) may see in the web app. A publication with no row is a draft.
+
+Allowed changes: draft -> embargoed (needs a release time) or published; embargoed -> published at any time;
+embargoed -> draft or a new release time, only before the release time; nothing after publication (a
+correction is a new publication). Every change writes an audit row; ``version`` refuses stale edits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, cast, get_args
+
+from sqlalchemy import DateTime, String, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
+
+from peelkit.errors import PeelError
+from peelkit.ledger.base import Base, ConflictError, Versioned, utcnow
+
+State = Literal["draft", "embargoed", "published"]
+STATES: tuple[State, ...] = get_args(State)
+
+
+class TransitionError(PeelError, ValueError):
+    """A change of publication state that the rules do not allow."""
+
+    exit_code = 2
+
+
+class PublicationStateRow(Versioned, Base):
+    __tablename__ = "publication_state"
+    __audited__ = True
+
+    publication_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), nullable=False)
+    release_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # naive UTC
+    updated_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _naive_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise TransitionError(f"the release time {value.isoformat()} has no time zone: give one, e.g. "
+                              "2018-03-22T00:01:00+00:00")
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class PublicationStatus:
+    publication_id: str
+    state: State
+    release_at: datetime | None  # UTC, tz-aware
+    version: int
+
+    def is_public(self, now: datetime) -> bool:
+        """Published, or embargoed and the release time has come."""
+        if self.state == "published":
+            return True
+        return self.state == "embargoed" and self.release_at is not None and self.release_at <= now
+
+    def to_dict(self) -> dict[str, object]:
+        return {"publication_id": self.publication_id, "state": self.state,
+                "release_at": None if self.release_at is None else self.release_at.isoformat(),
+                "version": self.version}
+
+
+def _status(row: PublicationStateRow) -> PublicationStatus:
+    return PublicationStatus(row.publication_id, cast(State, row.state), _aware(row.release_at), row.version)
+
+
+def get_status(session: Session, publication_id: str) -> PublicationStatus:
+    """The publication's state; a publication never set is a draft (version 0)."""
+    row = session.get(PublicationStateRow, publication_id)
+    if row is None:
+        return PublicationStatus(publication_id, "draft", None, 0)
+    return _status(row)
+
+
+def all_statuses(session: Session) -> dict[str, PublicationStatus]:
+    """Every publication that has a stored state (the others are drafts)."""
+    rows = session.scalars(select(PublicationStateRow)).all()
+    return {row.publication_id: _status(row) for row in rows}
+
+
+def _check_transition(current: PublicationStatus, state: State, release_at: datetime | None, now: datetime) -> None:
+    name = current.publication_id
+    if current.state == "published":
+        raise TransitionError(f"{name} is already published and cannot change; a correction is a new publication")
+    if current.state == "embargoed" and current.is_public(now) and state != "published":
+        assert current.release_at is not None
+        raise TransitionError(f"{name} was released at {current.release_at.isoformat()}; it can only be "
+                              "marked published now")
+    if state == "embargoed" and release_at is None:
+        raise TransitionError(f"an embargo needs a release time: give --release-at for {name}")
+
+
+def set_status(session: Session, publication_id: str, state: str, release_at: datetime | None,
+               expected_version: int, *, now: datetime | None = None) -> PublicationStatus:
+    """Change a publication's state (the actor is the session's). ``expected_version`` is the version the
+    editor read (0 for a publication never set); a stale one raises ConflictError, a change the rules refuse
+    TransitionError."""
+    if state not in STATES:
+        raise TransitionError(f"unknown publication state {state!r}: use one of {', '.join(STATES)}")
+    new_state: State = state
+    now = now or datetime.now(UTC)
+    stored_release = _naive_utc(release_at) if release_at is not None else None
+    if new_state == "draft":
+        stored_release = None
+    what = f"the state of {publication_id}"
+    row = session.get(PublicationStateRow, publication_id)
+    current = get_status(session, publication_id)
+    if current.version != expected_version:
+        raise ConflictError(what, expected_version, current.version)
+    _check_transition(current, new_state, release_at, now)
+    if new_state == "published" and stored_release is None:
+        stored_release = current.release_at.replace(tzinfo=None) if current.release_at else None
+    actor = str(session.info.get("actor", "system"))
+    if row is None:
+        row = PublicationStateRow(publication_id=publication_id, state=new_state, release_at=stored_release,
+                                  updated_by=actor)
+        session.add(row)
+    else:
+        row.state = new_state
+        row.release_at = stored_release
+        row.updated_by = actor
+    try:
+        session.flush()
+    except (StaleDataError, IntegrityError) as error:  # IntegrityError: two first settings at once
+        raise ConflictError(what) from error
+    return _status(row)

@@ -1,0 +1,28 @@
+"""The work side of the web app (analysts, inspectors, force users): data status, data queries, ledger editing
+and publication control. Each concern has its own module; this one gathers their routes for the app.
+
+URLs (each page also answers as JSON at the same path + `.json`):
+  /status, POST /status/signoff
+  /queries, /queries/new (+ POST), /queries/{id}, POST /queries/{id}/answer|close|reopen
+  /ledger/{pub}/forces/{slug}, .../judgments/{question}, .../areas, .../areas/{id}/status,
+  .../narrative/{section}, .../file-review, .../file-review/{sample} (each form page GET + POST)
+  /publications/{pub}/control, POST .../control/embargo|publish|draft
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from peelkit.web.routes import (
+    work_areas,
+    work_control,
+    work_ledger,
+    work_narrative,
+    work_queries,
+    work_review,
+    work_status,
+)
+
+router = APIRouter(include_in_schema=False)
+for module in (work_status, work_queries, work_ledger, work_areas, work_narrative, work_review, work_control):
+    router.include_router(module.router)

@@ -1,0 +1,182 @@
+"""Areas for improvement and causes of concern: raise one for a force's question, and move one through its
+statuses (open, in progress, addressed, closed) with evidence. Through peelkit.ledger.improvements (audited)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from peelkit.errors import PeelError
+from peelkit.ledger import frameworks as fw
+from peelkit.ledger import improvements as imp
+from peelkit.ledger.base import ConflictError
+from peelkit.web.auth import csrf_protect, require
+from peelkit.web.policy import Viewer
+from peelkit.web.routes.work_common import (
+    LONDON,
+    FormErrors,
+    Target,
+    ledger,
+    now,
+    parse_version,
+    render_ledger,
+    saved,
+    target_or_404,
+)
+
+router = APIRouter(include_in_schema=False)
+Inspector = Annotated[Viewer, Depends(require("inspector"))]
+CSRF = [Depends(csrf_protect)]
+KIND_LABELS = {"area_for_improvement": "Area for improvement", "cause_of_concern": "Cause of concern"}
+STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "addressed": "Addressed", "closed": "Closed"}
+
+
+def _today(request: Request) -> date:
+    return now(request).astimezone(LONDON).date()
+
+
+def _parse_day(text: str, errors: FormErrors, field: str, request: Request) -> date:
+    if not text.strip():
+        return _today(request)
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        errors.add(field, "Enter the date as year-month-day, for example 2017-11-30")
+        return _today(request)
+
+
+# ------------------------------------------------------------------------------------------------ raise
+
+
+def raise_data(session: Session, target: Target, values: dict[str, str], errors: FormErrors | None = None
+               ) -> dict[str, Any]:
+    earlier = [a for a in imp.areas_for(session, target.area.code)
+               if fw.get(a.framework_id).order < target.framework.order]
+    return {**target.to_dict(), "values": values, "errors": (errors or FormErrors()).to_dict(),
+            "kinds": [{"value": k, "text": t} for k, t in KIND_LABELS.items()],
+            "questions": [{"value": q.id, "text": q.title} for q in target.framework.questions],
+            "earlier": [{"value": str(a.id), "text": f"{a.year_raised}: {a.text}"} for a in earlier],
+            "action": f"{target.base}/areas"}
+
+
+@router.get("/ledger/{publication}/forces/{slug}/areas")
+@router.get("/ledger/{publication}/forces/{slug}/areas.json")
+def new_area_page(request: Request, viewer: Inspector, publication: str, slug: str) -> Response:
+    target = target_or_404(publication, slug)
+    values = {"kind": "area_for_improvement", "question": "", "text": "", "predecessor": "", "on": ""}
+    with ledger(request, viewer) as session:
+        data = raise_data(session, target, values)
+    return render_ledger(request, viewer, target, "work/area_new.html", data)
+
+
+@router.post("/ledger/{publication}/forces/{slug}/areas", dependencies=CSRF)
+def raise_area(request: Request, viewer: Inspector, publication: str, slug: str,
+               kind: Annotated[str, Form()] = "", question: Annotated[str, Form()] = "",
+               text: Annotated[str, Form()] = "", predecessor: Annotated[str, Form()] = "",
+               on: Annotated[str, Form()] = "") -> Response:
+    target = target_or_404(publication, slug)
+    values = {"kind": kind, "question": question, "text": text, "predecessor": predecessor, "on": on}
+    errors = FormErrors()
+    if kind not in KIND_LABELS:
+        errors.add("kind", "Choose whether this is an area for improvement or a cause of concern")
+    if question not in target.framework.question_ids:
+        errors.add("question", "Choose the question the area is about")
+    if not text.strip():
+        errors.add("text", "Enter what the force should improve")
+    day = _parse_day(on, errors, "on", request)
+    earlier: int | None = None
+    if predecessor.strip():
+        try:
+            earlier = int(predecessor)
+        except ValueError:
+            errors.add("predecessor", "Choose an earlier area from the list, or none")
+    if not errors:
+        try:
+            with ledger(request, viewer) as session:
+                imp.raise_area(session, target.area.code, target.framework.id, question, text, kind=kind,
+                               predecessor_id=earlier, on=day)
+        except PeelError as error:
+            errors.add("predecessor" if earlier is not None else "text", str(error))
+    if errors:
+        with ledger(request, viewer) as session:
+            data = raise_data(session, target, values, errors)
+        return render_ledger(request, viewer, target, "work/area_new.html", data,
+                             status_code=400)
+    return saved(request, target.base, "area-raised")
+
+
+# ------------------------------------------------------------------------------------------------ status
+
+
+def _area_or_404(session: Session, target: Target, area_id: str) -> imp.ImprovementArea:
+    try:
+        area = session.get(imp.ImprovementArea, int(area_id.removesuffix(".json")))
+    except ValueError:
+        area = None
+    if area is None or area.force_code != target.area.code:
+        raise HTTPException(status_code=404)
+    return area
+
+
+def status_data(session: Session, target: Target, area: imp.ImprovementArea,
+                values: dict[str, str] | None = None) -> dict[str, Any]:
+    view = imp.AreaView(area).to_dict()
+    return {**target.to_dict(), "area": {**view, "kind_label": KIND_LABELS.get(area.kind, area.kind),
+                                         "status_label": STATUS_LABELS.get(area.status, area.status),
+                                         "question_title": _question_title(target, area.question_id)},
+            "statuses": [{"value": k, "text": t} for k, t in STATUS_LABELS.items()],
+            "values": values or {"status": area.status, "evidence": "", "on": ""},
+            "version": area.version, "errors": FormErrors().to_dict(), "conflict": False,
+            "action": f"{target.base}/areas/{area.id}/status"}
+
+
+def _question_title(target: Target, question_id: str) -> str:
+    try:
+        return target.framework.question(question_id).title
+    except fw.FrameworkError:
+        return question_id
+
+
+@router.get("/ledger/{publication}/forces/{slug}/areas/{area_id}/status")
+@router.get("/ledger/{publication}/forces/{slug}/areas/{area_id}/status.json")
+def area_status_page(request: Request, viewer: Inspector, publication: str, slug: str, area_id: str) -> Response:
+    target = target_or_404(publication, slug)
+    with ledger(request, viewer) as session:
+        data = status_data(session, target, _area_or_404(session, target, area_id))
+    return render_ledger(request, viewer, target, "work/area_status.html", data)
+
+
+@router.post("/ledger/{publication}/forces/{slug}/areas/{area_id}/status", dependencies=CSRF)
+def set_area_status(request: Request, viewer: Inspector, publication: str, slug: str, area_id: str,
+                    status: Annotated[str, Form()] = "", evidence: Annotated[str, Form()] = "",
+                    on: Annotated[str, Form()] = "", version: Annotated[str, Form()] = "") -> Response:
+    target = target_or_404(publication, slug)
+    values = {"status": status, "evidence": evidence, "on": on}
+    errors = FormErrors()
+    if status not in STATUS_LABELS:
+        errors.add("status", "Choose the area's status")
+    day = _parse_day(on, errors, "on", request)
+    conflict = False
+    with ledger(request, viewer) as session:
+        area_pk = _area_or_404(session, target, area_id).id
+    if not errors:
+        try:
+            with ledger(request, viewer) as session:
+                imp.set_status(session, area_pk, status, on=day, evidence=evidence.strip() or None,
+                               expected_version=parse_version(version))
+        except ConflictError:
+            conflict = True
+        except PeelError as error:
+            errors.add("status", str(error))
+    if errors or conflict:
+        with ledger(request, viewer) as session:
+            data = status_data(session, target, _area_or_404(session, target, area_id), values)
+        data["errors"], data["conflict"] = errors.to_dict(), conflict
+        return render_ledger(request, viewer, target, "work/area_status.html", data,
+                             status_code=409 if conflict else 400)
+    return saved(request, target.base, "area-status")
+

@@ -1,0 +1,245 @@
+"""Helpers shared by the work-side pages (status, queries, ledger editing, publication control): a ledger
+session per request acting as the signed-in user, the `.json` twin of a path parameter, publications and
+forces from URLs (unknown -> 404), UK times, the redirect after a save, and form errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from peelkit import forces
+from peelkit.forces import Area
+from peelkit.indicators.publication import Publication, available
+from peelkit.indicators.publication import load as load_publication
+from peelkit.ledger import db
+from peelkit.ledger import frameworks as fw
+from peelkit.web.policy import Viewer
+
+LONDON = ZoneInfo("Europe/London")
+DASH = "–"
+
+# Success messages shown after a save (the redirect carries a code, never text, so nothing user-made is
+# echoed from the URL).
+NOTICES: dict[str, str] = {
+    "judgment": "The judgment has been saved.",
+    "area-raised": "The area for improvement has been recorded.",
+    "area-status": "The status of the area has been updated.",
+    "narrative": "The narrative has been saved.",
+    "file-review": "The file review answers have been saved.",
+    "answered": "Your answer has been recorded.",
+    "raised": "The data query has been raised.",
+    "closed": "The data query has been closed.",
+    "reopened": "The data query has been reopened.",
+    "signed-off": "Your sign-off has been recorded.",
+    "embargoed": "The publication is now under embargo until its release time.",
+    "published": "The publication is now published.",
+    "draft": "The publication is a draft again.",
+}
+
+
+def settings(request: Request) -> Any:
+    return request.app.state.settings
+
+
+def now(request: Request) -> datetime:
+    """The app's clock (UTC, aware): tests replace it."""
+    value: datetime = settings(request).clock()
+    return value
+
+
+@contextmanager
+def ledger(request: Request, viewer: Viewer) -> Iterator[Session]:
+    """One transaction on the ledger, every audit row naming the signed-in user."""
+    actor = viewer.name or viewer.role
+    with db.session_scope(settings(request).ledger_url, actor=actor) as session:
+        yield session
+
+
+def strip_json(value: str) -> str:
+    """The last path parameter without its `.json` suffix (`page()` answers JSON for such paths)."""
+    return value.removesuffix(".json")
+
+
+def publication_or_404(publication_id: str) -> Publication:
+    # Only built-in ids: `load` would also read a .toml path, which a URL must never name.
+    if publication_id not in available():
+        raise HTTPException(status_code=404)
+    return load_publication(publication_id)
+
+
+def default_publication() -> str:
+    return available()[0]
+
+
+def force_by_slug_or_404(slug: str) -> Area:
+    for area in forces.forces():
+        if area.slug == slug:
+            return area
+    raise HTTPException(status_code=404)
+
+
+def force_choices() -> list[dict[str, str]]:
+    return [{"code": a.code, "name": a.name, "slug": a.slug} for a in sorted(forces.forces(), key=lambda a: a.name)]
+
+
+def force_name(code: str) -> str:
+    area = forces.find(code)
+    return area.name if area is not None else code
+
+
+def uk_time(value: datetime | None) -> str:
+    """A stored time (naive UTC, or aware) as UK local time, e.g. '22 March 2018, 09:30 GMT'."""
+    if value is None:
+        return DASH
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    local = aware.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y, %H:%M} {local.tzname()}"
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).isoformat()
+
+
+def parse_uk_local(text: str) -> datetime:
+    """A `datetime-local` value read as Europe/London time, returned in UTC; a time the clocks skip (spring
+    forward) raises ValueError."""
+    local = datetime.fromisoformat(text.strip()).replace(tzinfo=LONDON)
+    back = local.astimezone(UTC).astimezone(LONDON)
+    if back.replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise ValueError("that time does not exist in the UK: the clocks go forward then")
+    return local.astimezone(UTC)
+
+
+def uk_local_input(value: datetime | None) -> str:
+    """The value for a `datetime-local` input showing a UTC time in UK local time."""
+    if value is None:
+        return ""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M")
+
+
+def parse_version(text: str) -> int | None:
+    """The hidden `version` field: the version the editor read, or None when the record did not exist yet."""
+    text = text.strip()
+    if not text or text == "0":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise HTTPException(status_code=400, detail="the form's version field is not a number") from None
+
+
+def invalidate_cache(request: Request) -> None:
+    """Drop cached publication data so the live draft report shows the save at once."""
+    cache = getattr(request.app.state, "cache", None)
+    if cache is not None:
+        cache.invalidate()
+
+
+def saved(request: Request, path: str, notice: str, **params: str) -> RedirectResponse:
+    """POST/redirect/GET after a successful save, with a success notice shown by the page."""
+    invalidate_cache(request)
+    query = urlencode({**params, "saved": notice})
+    return RedirectResponse(f"{path}?{query}", status_code=303)
+
+
+def notice(request: Request) -> str | None:
+    return NOTICES.get(request.query_params.get("saved", ""))
+
+
+@dataclass
+class FormErrors:
+    """Errors for the GOV.UK error summary (each linking to its field) and the fields' own messages."""
+
+    items: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, field_id: str, message: str) -> None:
+        self.items.append({"field": field_id, "text": message})
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def summary(self) -> list[dict[str, str]]:
+        return [{"text": e["text"], "href": f"#{e['field']}"} for e in self.items]
+
+    def by_field(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for e in self.items:
+            found.setdefault(e["field"], e["text"])
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary(), "fields": self.by_field()}
+
+
+@dataclass(frozen=True)
+class Target:
+    """The publication, its programme year's framework and the force a ledger page edits."""
+
+    pub: Publication
+    framework: fw.Framework
+    area: Area
+
+    @property
+    def base(self) -> str:
+        return f"/ledger/{self.pub.id}/forces/{self.area.slug}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "publication": {"id": self.pub.id, "title": self.pub.title, "year": self.framework.year},
+            "force": {"code": self.area.code, "name": self.area.name, "slug": self.area.slug},
+            "framework": {"id": self.framework.id, "year": self.framework.year, "title": self.framework.title},
+            "ledger_url": self.base,
+            "report_url": f"/publications/{self.pub.id}/forces/{self.area.slug}/report",
+        }
+
+
+def target_or_404(publication_id: str, slug: str) -> Target:
+    pub = publication_or_404(publication_id)
+    try:
+        framework = fw.get(str(pub.year))
+    except fw.FrameworkError:
+        raise HTTPException(status_code=404) from None
+    return Target(pub, framework, force_by_slug_or_404(slug))
+
+
+def section_title(framework: fw.Framework, section: str) -> str:
+    if section == "overview":
+        return "Overview"
+    if section == "specialist_capabilities":
+        return "Specialist capabilities"
+    return framework.question(section).title
+
+
+def narrative_sections(framework: fw.Framework) -> list[str]:
+    """The report's narrative sections: overview, each graded question, specialist capabilities."""
+    return ["overview", *(q.id for q in framework.questions if q.graded), "specialist_capabilities"]
+
+
+def draft_status(request: Request, viewer: Viewer, publication_id: str) -> dict[str, object] | None:
+    """The publication's status for base.html's embargo banner, or None once it is public."""
+    from peelkit.ledger.publication_state import get_status
+
+    with ledger(request, viewer) as session:
+        status = get_status(session, publication_id)
+    return None if status.is_public(now(request)) else status.to_dict()
+
+
+def render_ledger(request: Request, viewer: Viewer, target: Target, template: str, data: dict[str, Any],
+                status_code: int = 200) -> Response:
+    """A ledger page: draft content, so it carries the embargo banner until the publication is public."""
+    from peelkit.web.templating import page
+
+    return page(request, template, {**data, "draft_status": draft_status(request, viewer, target.pub.id)},
+                status_code=status_code)

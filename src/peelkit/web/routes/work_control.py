@@ -1,0 +1,122 @@
+"""Publication control for analysts: draft -> embargoed (with a release time, entered as UK time and stored in
+UTC) -> published, or back to draft before the release. Through peelkit.ledger.publication_state (audited,
+versioned: a change made meanwhile by someone else is shown, not overwritten)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from peelkit.errors import PeelError
+from peelkit.indicators.publication import Publication
+from peelkit.ledger import publication_state as ps
+from peelkit.ledger.base import ConflictError
+from peelkit.web.auth import csrf_protect, require
+from peelkit.web.policy import Viewer
+from peelkit.web.routes.work_audit import record_audit
+from peelkit.web.routes.work_common import (
+    FormErrors,
+    iso,
+    ledger,
+    notice,
+    now,
+    parse_uk_local,
+    publication_or_404,
+    saved,
+    strip_json,
+    uk_local_input,
+    uk_time,
+)
+from peelkit.web.templating import page
+
+router = APIRouter(include_in_schema=False)
+Analyst = Annotated[Viewer, Depends(require("analyst"))]
+CSRF = [Depends(csrf_protect)]
+STATE_LABELS = {"draft": "Draft", "embargoed": "Embargoed", "published": "Published"}
+
+
+def control_data(session: Session, request: Request, pub: Publication,
+                 release_value: str | None = None) -> dict[str, Any]:
+    status = ps.get_status(session, pub.id)
+    clock = now(request)
+    released = status.is_public(clock)
+    open_embargo = status.state == "embargoed" and not released
+    return {
+        "publication": {"id": pub.id, "title": pub.title},
+        "status": {"state": status.state, "label": STATE_LABELS[status.state], "release_at": iso(status.release_at),
+                   "release": uk_time(status.release_at) if status.release_at else None, "version": status.version,
+                   "public": released},
+        "now": uk_time(clock),
+        "can_embargo": status.state == "draft" or open_embargo,
+        "can_publish": status.state != "published",
+        "can_return_to_draft": open_embargo,
+        "release_value": release_value if release_value is not None else uk_local_input(status.release_at),
+        "audit": record_audit(session, "publication_state", pub.id),
+        "errors": FormErrors().to_dict(),
+        "conflict": False,
+        "notice": notice(request),
+        "base": f"/publications/{pub.id}/control",
+    }
+
+
+@router.get("/publications/{publication}/control")
+@router.get("/publications/{publication}/control.json")
+def control_page(request: Request, viewer: Analyst, publication: str) -> Response:
+    pub = publication_or_404(strip_json(publication))
+    with ledger(request, viewer) as session:
+        data = control_data(session, request, pub)
+    return page(request, "work/control.html", data)
+
+
+def _change(request: Request, viewer: Viewer, pub: Publication, state: str, release_value: str,
+            version: str) -> Response:
+    errors = FormErrors()
+    release = None
+    if state == "embargoed":
+        if not release_value.strip():
+            errors.add("release_at", "Enter the release date and time")
+        else:
+            try:
+                release = parse_uk_local(release_value)
+            except ValueError as error:
+                reason = str(error) if "does not exist" in str(error) else "enter it as a date and a time"
+                errors.add("release_at", f"Enter a real release time: {reason}")
+            else:
+                if release <= now(request):
+                    errors.add("release_at", "The release time must be in the future; to release now, publish")
+    conflict = False
+    if not errors:
+        try:
+            with ledger(request, viewer) as session:
+                expected = int(version) if version.strip().isdigit() else 0
+                ps.set_status(session, pub.id, state, release, expected, now=now(request))
+        except ConflictError:
+            conflict = True
+        except PeelError as error:
+            errors.add("release_at" if state == "embargoed" else "state", str(error))
+    if errors or conflict:
+        with ledger(request, viewer) as session:
+            data = control_data(session, request, pub, release_value if state == "embargoed" else None)
+        data["errors"], data["conflict"], data["attempted"] = errors.to_dict(), conflict, STATE_LABELS[state]
+        return page(request, "work/control.html", data, status_code=409 if conflict else 400)
+    return saved(request, f"/publications/{pub.id}/control", state)
+
+
+@router.post("/publications/{publication}/control/embargo", dependencies=CSRF)
+def embargo(request: Request, viewer: Analyst, publication: str, release_at: Annotated[str, Form()] = "",
+            version: Annotated[str, Form()] = "") -> Response:
+    return _change(request, viewer, publication_or_404(publication), "embargoed", release_at, version)
+
+
+@router.post("/publications/{publication}/control/publish", dependencies=CSRF)
+def publish(request: Request, viewer: Analyst, publication: str, version: Annotated[str, Form()] = "") -> Response:
+    return _change(request, viewer, publication_or_404(publication), "published", "", version)
+
+
+@router.post("/publications/{publication}/control/draft", dependencies=CSRF)
+def return_to_draft(request: Request, viewer: Analyst, publication: str,
+                    version: Annotated[str, Form()] = "") -> Response:
+    return _change(request, viewer, publication_or_404(publication), "draft", "", version)

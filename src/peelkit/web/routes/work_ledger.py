@@ -1,0 +1,226 @@
+"""Ledger editing for inspectors: a force's overview page (judgments, areas for improvement, narrative, file
+review progress, recent audit rows) and the judgment form. Analysts see the overview read-only.
+
+Every save goes through the ledger functions with the version the editor read; a stale version re-shows the
+form with both the saved value and the editor's unsaved one (nothing typed is lost)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from peelkit.errors import PeelError
+from peelkit.indicators.publication import available
+from peelkit.ledger import frameworks as fw
+from peelkit.ledger.base import ConflictError
+from peelkit.ledger.improvements import AreaView, areas_for
+from peelkit.ledger.judgments import Judgment, record_judgment, standing_judgments
+from peelkit.ledger.narrative import Narrative
+from peelkit.ledger.publication_state import get_status
+from peelkit.web.auth import csrf_protect, require
+from peelkit.web.policy import Viewer, can_edit_ledger
+from peelkit.web.routes import work_review
+from peelkit.web.routes.work_audit import force_audit
+from peelkit.web.routes.work_common import (
+    FormErrors,
+    Target,
+    force_choices,
+    ledger,
+    narrative_sections,
+    notice,
+    parse_version,
+    publication_or_404,
+    render_ledger,
+    saved,
+    section_title,
+    strip_json,
+    target_or_404,
+    uk_time,
+)
+from peelkit.web.templating import page
+
+router = APIRouter(include_in_schema=False)
+Staff = Annotated[Viewer, Depends(require("analyst", "inspector"))]
+Inspector = Annotated[Viewer, Depends(require("inspector"))]
+CSRF = [Depends(csrf_protect)]
+UNKNOWN = "unknown"
+
+
+def _questions(framework: fw.Framework) -> list[fw.Question]:
+    return [*framework.questions, *([framework.question(fw.OVERALL)] if framework.overall else [])]
+
+
+def find_judgment(session: Session, target: Target, question_id: str) -> Judgment | None:
+    return session.scalars(select(Judgment).where(
+        Judgment.force_code == target.area.code, Judgment.framework_id == target.framework.id,
+        Judgment.question_id == question_id)).one_or_none()
+
+
+def judgment_dict(j: Judgment | None) -> dict[str, Any] | None:
+    if j is None:
+        return None
+    return {"grade": j.grade, "inspected_this_year": j.inspected_this_year, "last_inspected": j.last_inspected,
+            "evidence": j.evidence, "source": j.source, "confidence": j.confidence, "version": j.version,
+            "updated": uk_time(j.updated_at)}
+
+
+def _narratives(session: Session, target: Target) -> dict[str, Narrative]:
+    rows = session.scalars(select(Narrative).where(Narrative.force_code == target.area.code,
+                                                   Narrative.year == target.framework.year))
+    return {row.section: row for row in rows}
+
+
+def overview_data(session: Session, request: Request, viewer: Viewer, target: Target) -> dict[str, Any]:
+    code = target.area.code
+    standing = standing_judgments(session, code, target.framework.year)
+    stands = {s.question_id: s for s in [*standing.questions, *([standing.overall] if standing.overall else [])]}
+    judgments = []
+    for q in _questions(target.framework):
+        s = stands.get(q.id)
+        judgments.append({
+            "question_id": q.id, "title": q.title, "graded": q.graded,
+            "recorded": judgment_dict(find_judgment(session, target, q.id)),
+            "standing": {"grade": s.grade, "basis": s.basis, "last_inspected": s.last_inspected} if s else None,
+            "edit_url": f"{target.base}/judgments/{q.id}",
+        })
+    titles = {q.id: q.title for q in target.framework.questions}
+    areas = [{**AreaView(a).to_dict(), "question_title": titles.get(a.question_id, a.question_id),
+              "status_url": f"{target.base}/areas/{a.id}/status"} for a in areas_for(session, code)]
+    saved_narratives = _narratives(session, target)
+    narrative = []
+    for section in narrative_sections(target.framework):
+        row = saved_narratives.get(section)
+        narrative.append({"section": section, "title": section_title(target.framework, section),
+                          "recorded": bool(row and row.text.strip()), "author": row.author if row else None,
+                          "updated": uk_time(row.updated_at) if row else None,
+                          "words": len(row.text.split()) if row else 0,
+                          "edit_url": f"{target.base}/narrative/{section}"})
+    review = work_review.progress(session, target)
+    sample_ids = review.pop("sample_ids") if review else []
+    return {
+        **target.to_dict(),
+        "can_edit": can_edit_ledger(viewer),
+        "judgments": judgments,
+        "movement": standing.movement,
+        "areas": areas,
+        "new_area_url": f"{target.base}/areas",
+        "narrative": narrative,
+        "file_review": review,
+        "audit": force_audit(session, code, [a["id"] for a in areas], sample_ids),
+        "notice": notice(request),
+    }
+
+
+@router.get("/ledger")
+@router.get("/ledger.json")
+def ledger_index(request: Request, viewer: Staff) -> Response:
+    publications = []
+    with ledger(request, viewer) as session:
+        for pub_id in available():
+            pub = publication_or_404(pub_id)
+            try:
+                year = fw.get(str(pub.year)).year
+            except fw.FrameworkError:
+                continue  # no framework for that year: nothing to record
+            status = get_status(session, pub.id)
+            publications.append({
+                "id": pub.id, "title": pub.title, "year": year, "state": status.state,
+                "forces": [{"code": f["code"], "name": f["name"], "url": f"/ledger/{pub.id}/forces/{f['slug']}"}
+                           for f in force_choices()]})
+    return page(request, "work/ledger_index.html", {"publications": publications, "can_edit": can_edit_ledger(viewer)})
+
+
+@router.get("/ledger/{publication}/forces/{slug}")
+def ledger_page(request: Request, viewer: Staff, publication: str, slug: str) -> Response:
+    target = target_or_404(publication, strip_json(slug))
+    with ledger(request, viewer) as session:
+        data = overview_data(session, request, viewer, target)
+    return render_ledger(request, viewer, target, "work/ledger.html", data)
+
+
+# ------------------------------------------------------------------------------------------------ judgments
+
+
+def _grade_choices(question: fw.Question, framework: fw.Framework) -> list[dict[str, str]]:
+    grades = framework.grades if question.graded else (fw.UNGRADED,)
+    return [*({"value": g, "text": g} for g in grades), {"value": UNKNOWN, "text": "Not known (no grade recorded)"}]
+
+
+def _question_or_404(target: Target, question_id: str) -> fw.Question:
+    try:
+        return target.framework.question(question_id)
+    except fw.FrameworkError:
+        raise HTTPException(status_code=404) from None
+
+
+def judgment_data(session: Session, target: Target, question: fw.Question,
+                  form: dict[str, Any] | None = None) -> dict[str, Any]:
+    recorded = judgment_dict(find_judgment(session, target, question.id))
+    values = form or {
+        "grade": (recorded["grade"] or UNKNOWN) if recorded else "",
+        "inspected": ("yes" if recorded["inspected_this_year"] else "no") if recorded else "yes",
+        "evidence": (recorded["evidence"] or "") if recorded else "",
+    }
+    return {**target.to_dict(), "question": {"id": question.id, "title": question.title, "graded": question.graded},
+            "grades": _grade_choices(question, target.framework), "recorded": recorded,
+            "version": recorded["version"] if recorded else 0, "values": values,
+            "errors": FormErrors().to_dict(), "conflict": False,
+            "action": f"{target.base}/judgments/{question.id}"}
+
+
+@router.get("/ledger/{publication}/forces/{slug}/judgments/{question_id}")
+def judgment_page(request: Request, viewer: Inspector, publication: str, slug: str, question_id: str) -> Response:
+    target = target_or_404(publication, slug)
+    question = _question_or_404(target, strip_json(question_id))
+    with ledger(request, viewer) as session:
+        data = judgment_data(session, target, question)
+    return render_ledger(request, viewer, target, "work/judgment.html", data)
+
+
+@router.post("/ledger/{publication}/forces/{slug}/judgments/{question_id}", dependencies=CSRF)
+def save_judgment(request: Request, viewer: Inspector, publication: str, slug: str, question_id: str,
+                  grade: Annotated[str, Form()] = "", inspected: Annotated[str, Form()] = "",
+                  evidence: Annotated[str, Form()] = "", version: Annotated[str, Form()] = "") -> Response:
+    target = target_or_404(publication, slug)
+    question = _question_or_404(target, question_id)
+    values = {"grade": grade, "inspected": inspected, "evidence": evidence}
+    errors = FormErrors()
+    allowed = [c["value"] for c in _grade_choices(question, target.framework)]
+    if grade not in allowed:
+        errors.add("grade", "Choose a grade, or say that it is not known")
+    if inspected not in ("yes", "no"):
+        errors.add("inspected", "Say whether the question was inspected this year")
+    conflict = False
+    if not errors:
+        expected = parse_version(version)
+        try:
+            with ledger(request, viewer) as session:
+                existing = find_judgment(session, target, question.id)
+                if expected is None and existing is not None:
+                    raise ConflictError(existing.describe())
+                this_year = inspected == "yes"
+                last = target.framework.year if this_year else (
+                    existing.last_inspected if existing is not None
+                    and existing.last_inspected != target.framework.year else None)
+                record_judgment(
+                    session, target.area.code, target.framework.id, question.id,
+                    None if grade == UNKNOWN else grade, inspected_this_year=this_year, last_inspected=last,
+                    judged_on=existing.judged_on if existing else None,
+                    source=existing.source if existing else None,
+                    evidence=evidence.strip() or None,
+                    confidence=existing.confidence if existing else None, expected_version=expected)
+        except ConflictError:
+            conflict = True
+        except PeelError as error:
+            errors.add("grade", str(error))
+    if errors or conflict:
+        with ledger(request, viewer) as session:
+            data = judgment_data(session, target, question, values)
+        data["errors"], data["conflict"] = errors.to_dict(), conflict
+        return render_ledger(request, viewer, target, "work/judgment.html", data,
+                             status_code=409 if conflict else 400)
+    return saved(request, target.base, "judgment")

@@ -1,0 +1,139 @@
+"""Rendering pages: one Jinja environment (autoescaped) that also finds the GOV.UK Frontend macros, and
+:func:`page`, which answers a path ending in ``.json`` with the page's data as JSON and any other path with the
+rendered template. Every page thereby has a ``.json`` twin with exactly the data the HTML shows."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
+from markupsafe import Markup
+
+SERVICE_NAME = "PEEL: police effectiveness"
+
+
+def _markdown(text: str | None) -> Markup:
+    from peelkit.publish.markdown import render_markdown
+
+    return render_markdown(text)
+
+
+def when(value: datetime | date | str | None) -> str:
+    """A date or time for people: 22 March 2018, 00:01 UTC (ISO strings accepted; None is a dash)."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return f"{value.day} {value:%B %Y, %H:%M} UTC"
+    return f"{value.day} {value:%B %Y}"
+
+
+def force_name(code: str | None) -> str:
+    """A force's name from its code (the code itself if unknown; a dash for none)."""
+    if not code:
+        return "–"
+    from peelkit.errors import PeelError
+    from peelkit.forces import match
+
+    try:
+        return match(code).name
+    except PeelError:
+        return code
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=ChoiceLoader([
+            PackageLoader("peelkit.web", "templates"),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")}),
+        ]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["markdown"] = _markdown  # sanitised Markdown (narrative, query text)
+    env.filters["when"] = when
+    env.filters["force_name"] = force_name
+    return env
+
+
+templates: Environment = _environment()
+
+
+@dataclass(frozen=True)
+class NavItem:
+    text: str
+    href: str
+
+
+def navigation(role: str) -> list[NavItem]:
+    """The header's links for this kind of viewer (sign in and out are drawn separately)."""
+    items = [NavItem("Home", "/"), NavItem("Compare", "/publications/peel-effectiveness-2017/compare")]
+    if role != "public":
+        items += [NavItem("Data status", "/status"), NavItem("Data queries", "/queries")]
+    if role in ("analyst", "inspector"):
+        items.append(NavItem("Ledger", "/ledger"))
+    if role == "analyst":
+        items.append(NavItem("Publications", "/publications/peel-effectiveness-2017/control"))
+    return items
+
+
+def wants_json(request: Request) -> bool:
+    """A `.json` twin or an API path: errors and redirects answer in JSON too."""
+    path = request.url.path
+    return path.endswith(".json") or path == "/api" or path.startswith("/api/")
+
+
+def plain(value: Any, where: str = "data") -> Any:
+    """`value` as JSON-ready plain data; refuses anything else (e.g. Markup, which is HTML, not data)."""
+    if value is None or (isinstance(value, bool | int | str) and not isinstance(value, Markup)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): plain(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    raise TypeError(f"{where} is a {type(value).__name__}, not plain data: convert it before passing it to page()")
+
+
+def render(request: Request, template: str, data: Mapping[str, Any]) -> str:
+    """The template rendered with `data` and what every page has: request, viewer, csrf_token, now, nav."""
+    from peelkit.web.auth import LazyCsrfToken, get_viewer
+
+    viewer = get_viewer(request)
+    settings = request.app.state.settings
+    context: dict[str, Any] = {
+        "serviceName": SERVICE_NAME,
+        "service_name": SERVICE_NAME,
+        "assetPath": "/static/govuk/assets",
+        "request": request,
+        "viewer": viewer,
+        "csrf_token": LazyCsrfToken(request),
+        "now": settings.clock(),
+        "nav": navigation(viewer.role),
+        "current_path": request.url.path,
+        **data,
+    }
+    return templates.get_template(template).render(context)
+
+
+def page(request: Request, template: str, data: Mapping[str, Any], *, status_code: int = 200) -> Response:
+    """The page at this URL: JSON of `data` for a path ending in `.json`, else the HTML of `template`."""
+    if request.url.path.endswith(".json"):
+        return JSONResponse(plain(dict(data)), status_code=status_code)
+    return HTMLResponse(render(request, template, data), status_code=status_code)
