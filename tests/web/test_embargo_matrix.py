@@ -258,9 +258,15 @@ def _queries(planted: Planted) -> list[dict[str, str]]:
     return [{"query_id": str(query_id), "_force": code} for code, query_id in planted.queries.items()]
 
 
+def _two_forces(planted: Planted) -> list[dict[str, str]]:
+    """Warwickshire and Kent: the forces with ledger content (enough for the ledger's sub-pages, which no
+    force user may open whatever the force)."""
+    return [base for base in _forces(planted) if base["slug"] in ("warwickshire", "kent")]
+
+
 def _with(key: str, values: Iterable[str]) -> Params:
     def params(planted: Planted) -> list[dict[str, str]]:
-        return [{**base, key: value} for base in _forces(planted) for value in values]
+        return [{**base, key: value} for base in _two_forces(planted) for value in values]
 
     return params
 
@@ -287,13 +293,13 @@ class Page:
     twin: bool = False  # the last path parameter + ".json" is the page's JSON twin
     queries: tuple[str, ...] = ("",)
     pdf: bool = False
-    embargoed_queries: tuple[str, ...] = ()  # asked only while the embargo holds (slow to build)
+    draft_queries: tuple[str, ...] = ()  # asked only in a draft by viewers not on the staff (slow to build)
 
 
 HOME_QUERIES = ("", f"?indicator={INDICATOR}", f"?publication={PUBLICATION}&indicator={INDICATOR}")
 COMPARE_QUERIES = (f"?indicator={INDICATOR}", f"?indicator={INDICATOR}&view=ranked&force=warwickshire&sort=name&order=asc")
-# A funnel plot takes seconds to draw for each set of forces a viewer may see: asked only in the states where
-# viewers see different sets (once the publication is public everyone sees everything).
+# A funnel plot takes ~2 s to draw for each set of forces a viewer may see: asked only where it can leak (a
+# draft, by the viewers who see part of it); the ranked chart is asked everywhere.
 FUNNEL = (f"?indicator={INDICATOR}&view=funnel&force=kent",)
 LEDGER_FORCE = "/ledger/{publication}/forces/{slug}"
 INSPECTOR = only("ian")
@@ -311,9 +317,9 @@ GET: dict[str, Page] = {
     "/publications/{publication_id}/forces/{slug}/report": Page(this_force_visible, _forces),
     "/publications/{publication_id}/forces/{slug}/report.pdf": Page(this_force_visible, _forces, pdf=True),
     "/publications/{publication_id}/compare": Page(some_force_visible, _publication, queries=COMPARE_QUERIES,
-                                                   embargoed_queries=FUNNEL),
+                                                   draft_queries=FUNNEL),
     "/publications/{publication_id}/compare.json": Page(some_force_visible, _publication, queries=COMPARE_QUERIES,
-                                                        embargoed_queries=FUNNEL),
+                                                        draft_queries=FUNNEL),
     "/publications/{publication_id}/forces/assets/{name}": Page(always, _assets),
     "/assets/{name}": Page(always, _assets),
     # the API
@@ -341,13 +347,13 @@ GET: dict[str, Page] = {
     "/ledger.json": Page(STAFF_ONLY),
     LEDGER_FORCE: Page(STAFF_ONLY, _forces, twin=True),
     LEDGER_FORCE + "/judgments/{question_id}": Page(INSPECTOR, _with("question_id", QUESTIONS), twin=True),
-    LEDGER_FORCE + "/areas": Page(INSPECTOR, _forces),
-    LEDGER_FORCE + "/areas.json": Page(INSPECTOR, _forces),
+    LEDGER_FORCE + "/areas": Page(INSPECTOR, _two_forces),
+    LEDGER_FORCE + "/areas.json": Page(INSPECTOR, _two_forces),
     LEDGER_FORCE + "/areas/{area_id}/status": Page(INSPECTOR, _areas),
     LEDGER_FORCE + "/areas/{area_id}/status.json": Page(INSPECTOR, _areas),
     LEDGER_FORCE + "/narrative/{section}": Page(INSPECTOR, _with("section", SECTIONS), twin=True),
-    LEDGER_FORCE + "/file-review": Page(INSPECTOR, _forces),
-    LEDGER_FORCE + "/file-review.json": Page(INSPECTOR, _forces),
+    LEDGER_FORCE + "/file-review": Page(INSPECTOR, _two_forces),
+    LEDGER_FORCE + "/file-review.json": Page(INSPECTOR, _two_forces),
     LEDGER_FORCE + "/file-review/{sample_id}": Page(INSPECTOR, _samples, twin=True),
     "/publications/{publication}/control": Page(only("ana"), _publication),
     "/publications/{publication}/control.json": Page(only("ana"), _publication),
@@ -378,12 +384,8 @@ def _answer_refusal(role: str, params: dict[str, str]) -> int:
     return 404 if role in FORCE_OF else 403  # another force's query does not exist for a force user
 
 
-def _one_force(_: Planted) -> list[dict[str, str]]:
-    return [base for base in _forces(_) if base["slug"] in ("warwickshire", "kent")]
-
-
 def _one_question(planted: Planted) -> list[dict[str, str]]:
-    return [{**base, "question_id": Q1, "section": "overview"} for base in _one_force(planted)]
+    return [{**base, "question_id": Q1, "section": "overview"} for base in _two_forces(planted)]
 
 
 POST: dict[str, Post] = {
@@ -393,7 +395,7 @@ POST: dict[str, Post] = {
     "/queries/{query_id}/close": Post(_role_in("ana"), _forbidden, _queries),
     "/queries/{query_id}/reopen": Post(_role_in("ana"), _forbidden, _queries),
     LEDGER_FORCE + "/judgments/{question_id}": Post(_role_in("ian"), _forbidden, _one_question),
-    LEDGER_FORCE + "/areas": Post(_role_in("ian"), _forbidden, _one_force),
+    LEDGER_FORCE + "/areas": Post(_role_in("ian"), _forbidden, _two_forces),
     LEDGER_FORCE + "/areas/{area_id}/status": Post(_role_in("ian"), _forbidden, _areas),
     LEDGER_FORCE + "/narrative/{section}": Post(_role_in("ian"), _forbidden, _one_question),
     LEDGER_FORCE + "/file-review/{sample_id}": Post(_role_in("ian"), _forbidden, _samples),
@@ -447,13 +449,17 @@ class Run:
     cells: set[tuple[str, str]] = field(default_factory=set)  # (route, role)
     skipped_pdfs: int = 0
 
-    def check(self, role: str, label: str, response: Response, expected: int, body: str | None = None) -> None:
+    def check(self, role: str, label: str, response: Response, expected: int, body: str | None = None,
+              private: bool = True) -> None:
         self.requests += 1
         where = f"[{self.state}] {role} GET {label}"
         if response.status_code != expected:
             self.problems.append(f"{where}: {response.status_code}, expected {expected}")
         if expected == LOGIN and not response.headers.get("location", "").startswith("/login?next="):
             self.problems.append(f"{where}: redirected to {response.headers.get('location')!r}, not to sign in")
+        if private and response.status_code == 200 and role != "public" and not is_public(self.state) \
+                and "no-store" not in response.headers.get("cache-control", ""):
+            self.problems.append(f"{where}: an embargoed page without Cache-Control: no-store")
         text = response.content.decode("utf-8", "replace") if body is None else body
         for marker in MARKERS:
             if marker.found_in(text):
@@ -482,7 +488,9 @@ def run_gets(run: Run, browsers: dict[str, TestClient], planted: Planted, tmp_pa
             run.cells.add((template, role))
             for params in spec.params(planted):
                 path = template.format(**params)
-                queries = spec.queries if is_public(run.state) else spec.queries + spec.embargoed_queries
+                queries = spec.queries
+                if run.state == "draft" and role not in STAFF:
+                    queries += spec.draft_queries
                 variants = [path + q for q in queries]
                 if spec.twin:
                     variants += [path + ".json" + q for q in queries]
@@ -498,11 +506,12 @@ def run_gets(run: Run, browsers: dict[str, TestClient], planted: Planted, tmp_pa
                         body = pdf_text(response.content, tmp_path) if response.status_code == 200 else None
                         run.check(role, url, response, expected, body)
                         continue
-                    run.check(role, url, browser.get(url), expected)
+                    run.check(role, url, browser.get(url), expected, private=spec.expect is not always)
         for _key, url in PUBLIC_ALWAYS.items():
             if url:
                 response = browser.get(url)
-                run.check(role, url, response, response.status_code)  # markers only: no rule for these
+                # Markers only: no rule for these.
+                run.check(role, url, response, response.status_code, private=False)
                 if response.status_code >= 500:
                     run.problems.append(f"[{run.state}] {role} GET {url}: {response.status_code}")
 

@@ -10,11 +10,11 @@ import importlib
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from peelkit import config
 from peelkit.errors import PeelError
@@ -176,22 +177,70 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, server_error)
 
 
-def _install_csrf_cookie(app: FastAPI) -> None:
-    from peelkit.web.auth import SESSION_COOKIE, new_csrf_cookie, set_csrf_cookie
+class CookiesAndCaching:
+    """Sets the CSRF cookie a page minted for an anonymous browser, and keeps what a signed-in user sees out of
+    every cache (it may be under embargo). Pure ASGI: Starlette's BaseHTTPMiddleware costs a task and a stream
+    per request, the largest share of a cached page's time."""
 
-    @app.middleware("http")
-    async def cookies_and_caching(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        response: Response = await call_next(request)
-        # A page that drew a form for an anonymous browser minted its CSRF cookie; set it on the way out.
-        new = new_csrf_cookie(request)
-        if new is not None:
-            set_csrf_cookie(response, new, app.state.settings.https)
-        if not request.url.path.startswith("/static/"):
-            response.headers.append("Vary", "Cookie")
-            # What a signed-in user sees may be under embargo: no shared or browser cache may keep it.
-            if SESSION_COOKIE in request.cookies or "set-cookie" in response.headers:
-                response.headers["Cache-Control"] = "no-store"
-        return response
+    def __init__(self, app: ASGIApp, *, https: bool) -> None:
+        self.app = app
+        self.https = https
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from starlette.datastructures import MutableHeaders
+        from starlette.requests import HTTPConnection
+
+        from peelkit.web.auth import CSRF_COOKIE, SESSION_COOKIE, new_csrf_cookie_value
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                connection = HTTPConnection(scope)
+                new = new_csrf_cookie_value(scope, connection.cookies.get(CSRF_COOKIE))
+                if new is not None:
+                    headers.append("set-cookie", csrf_cookie_header(new, self.https))
+                if not scope["path"].startswith("/static/"):
+                    headers.append("Vary", "Cookie")
+                    if SESSION_COOKIE in connection.cookies or "set-cookie" in headers:
+                        headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def csrf_cookie_header(value: str, https: bool) -> str:
+    from starlette.responses import Response as _Response
+
+    from peelkit.web.auth import set_csrf_cookie
+
+    probe = _Response()
+    set_csrf_cookie(probe, value, https)
+    return probe.headers["set-cookie"]
+
+
+@asynccontextmanager
+async def _warm_cache(app: FastAPI) -> AsyncIterator[None]:
+    """Load every publication's data when the server starts (about a second with the real data), so that the
+    first visitor does not wait for it."""
+    import anyio
+
+    from peelkit.web.data import cache_for
+
+    cache = cache_for(app.state)
+
+    def warm() -> None:
+        for publication_id in cache.publication_ids():
+            try:
+                cache.data(publication_id)
+                cache.geometry()
+            except Exception:  # a page will report the problem; starting the server must not fail on it
+                log.exception("web: could not load %s at start-up", publication_id)
+
+    await anyio.to_thread.run_sync(warm)
+    yield
 
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
@@ -199,14 +248,14 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     from peelkit.web.security_headers import SecurityHeadersMiddleware
 
     settings = settings or settings_from_env()
-    app = FastAPI(title="peelkit API", version="1", openapi_url=f"{API_PREFIX}/openapi.json",
+    app = FastAPI(lifespan=_warm_cache, title="peelkit API", version="1", openapi_url=f"{API_PREFIX}/openapi.json",
                   # Swagger UI and ReDoc load their scripts from a CDN: nothing here may need a download at
                   # run time, so the description is served as JSON only.
                   docs_url=None, redoc_url=None,
                   description="Published PEEL effectiveness data: forces, indicators and grades. Only "
                               "published publications appear here.")
     app.state.settings = settings
-    _install_csrf_cookie(app)
+    app.add_middleware(CookiesAndCaching, https=settings.https)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.https)
     if not (STATIC_DIR / "govuk" / "govuk-frontend.min.css").exists():
         log.warning("web: GOV.UK Frontend assets are missing from %s (run `make web-assets`); pages will look "

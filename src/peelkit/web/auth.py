@@ -269,8 +269,12 @@ async def csrf_protect(request: Request) -> None:
 
 def new_csrf_cookie(request: Request) -> str | None:
     """The CSRF cookie value this request minted (for the middleware to set on the response), if any."""
-    value = request.scope.get(_NEW_ANON)
-    return value if isinstance(value, str) and not request.cookies.get(CSRF_COOKIE) else None
+    return new_csrf_cookie_value(request.scope, request.cookies.get(CSRF_COOKIE))
+
+
+def new_csrf_cookie_value(scope: Any, existing: str | None) -> str | None:
+    value = scope.get(_NEW_ANON)
+    return value if isinstance(value, str) and not existing else None
 
 
 # --- sign in and out ---------------------------------------------------------------------------------------------

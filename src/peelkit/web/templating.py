@@ -62,6 +62,7 @@ def _environment() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the package: no stat of every template on every render
     )
     env.filters["markdown"] = _markdown  # sanitised Markdown (narrative, query text)
     env.filters["when"] = when

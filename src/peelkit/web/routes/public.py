@@ -409,8 +409,9 @@ _ASSET_CACHE: dict[tuple[str, str], bytes] = {}
 
 
 def _asset(request: Request, name: str) -> bytes:
-    """vega-embed bundled offline by vl-convert, as `peel publish` writes it to assets/ (the published site's copy
-    when there is one, else built once per process, ~2 s, and kept), and the script that uses it."""
+    """The scripts `peel publish` writes to assets/: vega-embed bundled offline by vl-convert (the published
+    site's copy when there is one, else the bundle peel keeps per vl-convert release) and the script that
+    makes the charts interactive."""
     site: Path = request.app.state.settings.site_dir
     key = (str(site), name)
     if key in _ASSET_CACHE:
@@ -419,16 +420,15 @@ def _asset(request: Request, name: str) -> bytes:
         if key in _ASSET_CACHE:
             return _ASSET_CACHE[key]
         if name == "charts.js":
-            # Not the published site's charts.js: under this app's Content Security Policy (no eval, no inline
-            # styles) Vega needs the options compare.js passes; it finds the reports' charts the same way.
-            body = (Path(__file__).parent.parent / "static" / "compare.js").read_bytes()
+            from importlib import resources
+
+            body = resources.files("peelkit.publish").joinpath("static/charts.js").read_bytes()
         elif (site / "assets" / name).is_file():
             body = (site / "assets" / name).read_bytes()
         else:
-            import vl_convert
+            from peelkit.publish.publisher import vega_bundle
 
-            body = vl_convert.javascript_bundle(
-                "window.vegaEmbed = vegaEmbed; window.vegaLite = vegaLite; window.vega = vega;").encode("utf-8")
+            body = vega_bundle().encode("utf-8")
         _ASSET_CACHE[key] = body
         return body
 
