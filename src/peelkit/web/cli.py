@@ -111,16 +111,7 @@ def users_disable(
 
     Example: peel users disable kent
     """
-    from peelkit.ledger.db import session_scope
-    from peelkit.ledger.users import set_active
-
-    try:
-        with session_scope(actor=by or current_user()) as session:
-            set_active(session, name, False)
-    except PeelError as error:
-        _fail(error)
-        return
-    typer.echo(f"disabled {name}")
+    _set_active(name, False, by)
 
 
 @users_app.command("enable")
@@ -132,16 +123,20 @@ def users_enable(
 
     Example: peel users enable kent
     """
+    _set_active(name, True, by)
+
+
+def _set_active(name: str, active: bool, by: str | None) -> None:
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.users import set_active
 
     try:
         with session_scope(actor=by or current_user()) as session:
-            set_active(session, name, True)
+            set_active(session, name, active)
     except PeelError as error:
         _fail(error)
         return
-    typer.echo(f"enabled {name}")
+    typer.echo(f"{'enabled' if active else 'disabled'} {name}")
 
 
 @users_app.command("password")
