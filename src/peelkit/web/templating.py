@@ -4,6 +4,7 @@ rendered template. Every page thereby has a ``.json`` twin with exactly the data
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -81,14 +82,23 @@ class NavItem:
 
 def navigation(role: str) -> list[NavItem]:
     """The header's links for this kind of viewer (sign in and out are drawn separately)."""
-    items = [NavItem("Home", "/"), NavItem("Compare", "/publications/peel-effectiveness-2017/compare")]
+    latest = _latest_publication()
+    items = [NavItem("Home", "/"), NavItem("Compare", f"/publications/{latest}/compare")]
     if role != "public":
         items += [NavItem("Data status", "/status"), NavItem("Data queries", "/queries")]
     if role in ("analyst", "inspector"):
         items.append(NavItem("Ledger", "/ledger"))
     if role == "analyst":
-        items.append(NavItem("Publications", "/publications/peel-effectiveness-2017/control"))
+        items.append(NavItem("Publications", f"/publications/{latest}/control"))
     return items
+
+
+@functools.cache
+def _latest_publication() -> str:
+    """The built-in publication with the latest year (ids sort by name, not by year)."""
+    from peelkit.indicators.publication import available, load
+
+    return max(available(), key=lambda pub_id: (load(pub_id).year, pub_id))
 
 
 def wants_json(request: Request) -> bool:
