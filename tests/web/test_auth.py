@@ -382,3 +382,13 @@ def test_the_secret_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("PEEL_SECRET_KEY", "short")
     with pytest.raises(PeelError, match="too short"):
         secret_key_from(tmp_path / "home")
+
+
+def test_throttling_is_shared_by_every_worker(web_settings: WebSettings) -> None:
+    # Two apps on one ledger stand for two worker processes: the count of failures is the database's.
+    first, second = TestClient(create_app(web_settings)), TestClient(create_app(web_settings))
+    for n in range(5):
+        browser = first if n % 2 else second
+        assert _post_login(browser, "ana", "wrong password!").status_code == 401  # type: ignore[attr-defined]
+    assert _post_login(first, "ana").status_code == 429  # type: ignore[attr-defined]
+    assert _post_login(second, "ana").status_code == 429  # type: ignore[attr-defined]

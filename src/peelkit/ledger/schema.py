@@ -9,6 +9,7 @@ from peelkit.ledger import (  # noqa: F401
     narrative,
     publication_state,
     queries,
+    sign_in,
     surveys,
     users,
 )

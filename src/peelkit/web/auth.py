@@ -5,8 +5,9 @@ valid for 8 hours. The user is re-read from the ledger (cached for a few seconds
 their access. Every POST carries a CSRF token: an HMAC of the session's nonce, or, before sign-in, of a random
 value in a second cookie (``peel_csrf``).
 
-Sign-in throttling counts failures per user name and per client address in memory, per process: with several
-workers an attacker gets at most 5 tries per worker per 15 minutes, which still makes guessing hopeless.
+Sign-in throttling counts failures per user name and per client address in the ledger database, so every
+worker and server shares the count: 5 failures within 15 minutes refuse further tries from that name or
+address until the oldest is 15 minutes old.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -279,33 +279,6 @@ def new_csrf_cookie_value(scope: Any, existing: str | None) -> str | None:
 
 # --- sign in and out ---------------------------------------------------------------------------------------------
 
-@dataclass
-class _Throttle:
-    failures: dict[str, deque[datetime]] = field(default_factory=dict)
-    lock: Lock = field(default_factory=Lock)
-
-    def _recent(self, key: str, now: datetime) -> deque[datetime]:
-        times = self.failures.setdefault(key, deque())
-        while times and now - times[0] >= THROTTLE_WINDOW:
-            times.popleft()
-        return times
-
-    def blocked(self, keys: list[str], now: datetime) -> bool:
-        with self.lock:
-            return any(len(self._recent(key, now)) >= THROTTLE_LIMIT for key in keys)
-
-    def fail(self, keys: list[str], now: datetime) -> None:
-        with self.lock:
-            for key in keys:
-                self._recent(key, now).append(now)
-            if len(self.failures) > 100_000:  # bound memory under a spray of names
-                self.failures = {k: v for k, v in self.failures.items() if v and now - v[-1] < THROTTLE_WINDOW}
-
-    def clear(self, key: str) -> None:
-        with self.lock:
-            self.failures.pop(key, None)
-
-
 def _throttle_keys(request: Request, name: str) -> list[str]:
     client = request.client.host if request.client else "unknown"
     return [f"name:{name.strip().lower()}", f"ip:{client}"]
@@ -320,21 +293,21 @@ def login(request: Request, name: str, password: str) -> Viewer | None:
     """Check the name and password (throttled): the viewer to start a session for, or None.
     Raises TooManyAttempts (429) after 5 failures for this name or this address within 15 minutes."""
     from peelkit.ledger.db import session_scope
+    from peelkit.ledger.sign_in import clear_failures, failures_since, record_failure
     from peelkit.ledger.users import authenticate
 
     settings = _settings(request)
-    throttle = cast(_Throttle, _state(request, "throttle", _Throttle))
     keys = _throttle_keys(request, name)
     now = settings.clock()
-    if throttle.blocked(keys, now):
-        raise TooManyAttempts()
     with session_scope(settings.ledger_url, actor=f"web:{name.strip().lower()[:64]}") as session:
+        if failures_since(session, keys, now - THROTTLE_WINDOW) >= THROTTLE_LIMIT:
+            raise TooManyAttempts()
         user = authenticate(session, name, password)
         viewer = None if user is None else Viewer(user.id, user.name, cast(ViewerRole, user.role), user.force_code)
-    if viewer is None:
-        throttle.fail(keys, now)
-        return None
-    throttle.clear(keys[0])
+        if viewer is None:
+            record_failure(session, keys, now, forget_before=now - THROTTLE_WINDOW)
+        else:
+            clear_failures(session, keys[0])
     return viewer
 
 

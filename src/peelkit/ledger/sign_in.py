@@ -1,0 +1,45 @@
+"""Failed sign-ins, counted in the ledger database so that every web worker and server shares one count
+(per user name and per client address). Bookkeeping, not part of the inspection record: not audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, Index, Integer, String, delete, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from peelkit.ledger.base import Base
+
+
+class SignInFailure(Base):
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def failures_since(session: Session, keys: Iterable[str], since: datetime) -> int:
+    """The largest number of failures any of `keys` has had since `since`."""
+    keys = list(keys)
+    counts = session.execute(
+        select(SignInFailure.key, func.count()).where(SignInFailure.key.in_(keys),
+                                                      SignInFailure.at > _naive_utc(since))
+        .group_by(SignInFailure.key)).all()
+    return max((int(n) for _key, n in counts), default=0)
+
+
+def record_failure(session: Session, keys: Iterable[str], at: datetime, forget_before: datetime) -> None:
+    """Count a failure against each key, and forget failures too old to matter (the table stays small)."""
+    session.execute(delete(SignInFailure).where(SignInFailure.at <= _naive_utc(forget_before)))
+    session.add_all(SignInFailure(key=key, at=_naive_utc(at)) for key in keys)
+
+
+def clear_failures(session: Session, key: str) -> None:
+    session.execute(delete(SignInFailure).where(SignInFailure.key == key))
