@@ -392,3 +392,16 @@ def test_throttling_is_shared_by_every_worker(web_settings: WebSettings) -> None
         assert _post_login(browser, "ana", "wrong password!").status_code == 401  # type: ignore[attr-defined]
     assert _post_login(first, "ana").status_code == 429  # type: ignore[attr-defined]
     assert _post_login(second, "ana").status_code == 429  # type: ignore[attr-defined]
+
+
+def test_a_signed_out_session_is_refused_by_every_worker(web_settings: WebSettings) -> None:
+    # Two apps on one ledger stand for two worker processes.
+    first, second = (TestClient(create_app(web_settings), follow_redirects=False) for _ in range(2))
+    assert _post_login(first, "ana").status_code == 303  # type: ignore[attr-defined]
+    cookie = first.cookies.get(SESSION_COOKIE)
+    assert cookie
+    second.cookies.set(SESSION_COOKIE, cookie)
+    assert _me(second) == "ana"
+    assert first.post("/logout", data={"csrf_token": form_token(first)}).status_code == 303
+    second.cookies.set(SESSION_COOKIE, cookie)  # the copied cookie, replayed in the other worker
+    assert _me(second) is None

@@ -1,5 +1,7 @@
-"""Failed sign-ins, counted in the ledger database so that every web worker and server shares one count
-(per user name and per client address). Bookkeeping, not part of the inspection record: not audited."""
+"""Failed sign-ins and signed-out sessions, kept in the ledger database so that every web worker and server
+shares them: one count of failures per user name and per client address, and one list of sessions a user
+signed out of (a copy of such a session's cookie is refused everywhere). Bookkeeping, not part of the
+inspection record: not audited."""
 
 from __future__ import annotations
 
@@ -19,6 +21,13 @@ class SignInFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SignedOutSession(Base):
+    __tablename__ = "signed_out_sessions"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 def _naive_utc(moment: datetime) -> datetime:
@@ -43,3 +52,14 @@ def record_failure(session: Session, keys: Iterable[str], at: datetime, forget_b
 
 def clear_failures(session: Session, key: str) -> None:
     session.execute(delete(SignInFailure).where(SignInFailure.key == key))
+
+
+def sign_out(session: Session, nonce: str, expires_at: datetime, now: datetime) -> None:
+    """Refuse this session from now on (kept until it would have expired anyway)."""
+    session.execute(delete(SignedOutSession).where(SignedOutSession.expires_at <= _naive_utc(now)))
+    if session.get(SignedOutSession, nonce) is None:
+        session.add(SignedOutSession(nonce=nonce, expires_at=_naive_utc(expires_at)))
+
+
+def is_signed_out(session: Session, nonce: str) -> bool:
+    return session.get(SignedOutSession, nonce) is not None

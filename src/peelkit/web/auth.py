@@ -5,9 +5,10 @@ valid for 8 hours. The user is re-read from the ledger (cached for a few seconds
 their access. Every POST carries a CSRF token: an HMAC of the session's nonce, or, before sign-in, of a random
 value in a second cookie (``peel_csrf``).
 
-Sign-in throttling counts failures per user name and per client address in the ledger database, so every
-worker and server shares the count: 5 failures within 15 minutes refuse further tries from that name or
-address until the oldest is 15 minutes old.
+Signing out refuses that session's cookie in every worker (the ledger keeps the list; other workers see it
+within the user cache's few seconds). Sign-in throttling counts failures per user name and per client address
+in the ledger database, so every worker and server shares the count: 5 failures within 15 minutes refuse
+further tries from that name or address until the oldest is 15 minutes old.
 """
 
 from __future__ import annotations
@@ -101,41 +102,48 @@ def _live(session: SessionData, now: datetime, revoked: dict[str, datetime]) -> 
 
 @dataclass
 class _UserCache:
-    entries: dict[int, tuple[float, Viewer | None]] = field(default_factory=dict)
+    entries: dict[tuple[int, str], tuple[float, Viewer | None]] = field(default_factory=dict)
     lock: Lock = field(default_factory=Lock)
 
 
-def _load_viewer(settings: WebSettings, user_id: int) -> Viewer | None:
+def _load_viewer(settings: WebSettings, user_id: int, nonce: str) -> Viewer | None:
     from peelkit.ledger.db import session_scope
+    from peelkit.ledger.sign_in import is_signed_out
     from peelkit.ledger.users import get_user
 
     with session_scope(settings.ledger_url, actor="web") as session:
         user = get_user(session, user_id)
-        if user is None or not user.active:
+        if user is None or not user.active or is_signed_out(session, nonce):
             return None
         return Viewer(user.id, user.name, cast(ViewerRole, user.role), user.force_code)
 
 
-def _cached_viewer(request: Request, user_id: int) -> Viewer | None:
+def _cached_viewer(request: Request, session: SessionData) -> Viewer | None:
+    # The user and the session's standing are re-read at most every user_cache_seconds: a user disabled, or a
+    # session signed out, in another worker is refused within that time (at once in this one).
     settings = _settings(request)
     cache = _state(request, "user_cache", _UserCache)
+    key = (session.user_id, session.nonce)
     now = time.monotonic()
     with cache.lock:
-        hit = cache.entries.get(user_id)
+        hit = cache.entries.get(key)
     if hit is not None and now - hit[0] < settings.user_cache_seconds:
         cached: Viewer | None = hit[1]
         return cached
-    viewer = _load_viewer(settings, user_id)
+    viewer = _load_viewer(settings, session.user_id, session.nonce)
     with cache.lock:
-        cache.entries[user_id] = (now, viewer)
+        if len(cache.entries) > 10_000:  # bound memory: a cache, not a record
+            cache.entries.clear()
+        cache.entries[key] = (now, viewer)
     return viewer
 
 
 def forget_user(request: Request, user_id: int) -> None:
-    """Drop a cached user (after disabling or changing one in this process)."""
+    """Drop a user's cached sessions (after disabling or changing one in this process)."""
     cache = _state(request, "user_cache", _UserCache)
     with cache.lock:
-        cache.entries.pop(user_id, None)
+        for key in [k for k in cache.entries if k[0] == user_id]:
+            cache.entries.pop(key, None)
 
 
 def _state(request: Request, name: str, factory: Callable[[], Any]) -> Any:
@@ -148,8 +156,8 @@ def _state(request: Request, name: str, factory: Callable[[], Any]) -> Any:
 
 
 def _revoked(request: Request) -> dict[str, datetime]:
-    # Nonces (-> issue time) of sessions signed out in this process: a copy of a signed-out session's cookie is
-    # refused. Kept until the session would have expired anyway. Per process, like the throttle.
+    # Nonces (-> issue time) of sessions signed out in this process, refused at once here; the ledger's list
+    # (peelkit.ledger.sign_in) tells the other workers. Kept until the session would have expired anyway.
     return cast("dict[str, datetime]", _state(request, "revoked", dict))
 
 
@@ -158,7 +166,7 @@ def get_viewer(request: Request) -> Viewer:
     if _VIEWER in request.scope:
         return cast(Viewer, request.scope[_VIEWER])
     session = _read_session(request)
-    viewer = _cached_viewer(request, session.user_id) if session else None
+    viewer = _cached_viewer(request, session) if session else None
     result = viewer or Viewer.public()
     request.scope[_VIEWER] = result
     return result
@@ -324,14 +332,21 @@ def start_session(request: Request, response: Response, viewer: Viewer) -> None:
 
 def end_session(request: Request, response: Response) -> None:
     session = _read_session(request)
+    settings = _settings(request)
     if session is not None:
+        from peelkit.ledger.db import session_scope
+        from peelkit.ledger.sign_in import sign_out
+
         revoked = _revoked(request)
-        now = _settings(request).clock()
+        now = settings.clock()
         for nonce, issued in list(revoked.items()):
             if now - issued >= SESSION_MAX_AGE:
                 revoked.pop(nonce, None)
         revoked[session.nonce] = session.issued
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=_settings(request).https, httponly=True, samesite="lax")
+        with session_scope(settings.ledger_url, actor="web") as ledger:
+            sign_out(ledger, session.nonce, session.issued + SESSION_MAX_AGE, now)
+        forget_user(request, session.user_id)
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=settings.https, httponly=True, samesite="lax")
 
 
 def set_csrf_cookie(response: Response, value: str, https: bool) -> None:
