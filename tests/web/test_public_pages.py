@@ -21,7 +21,8 @@ from peelkit.indicators.publication import load
 from peelkit.ledger import db
 from peelkit.ledger.improvements import raise_area
 from peelkit.ledger.narrative import set_narrative
-from peelkit.web import data as pages
+from peelkit.web import data as store
+from peelkit.web import pages
 from peelkit.web.app import WebSettings
 from tests.web.conftest import KENT, PUBLICATION, WARKS, Clock, World
 
@@ -164,7 +165,7 @@ def test_force_csv_is_the_forces_figures_with_england_and_wales(published: None,
 
 
 def test_csv_cells_that_could_run_as_formulas_are_neutralised(world: World) -> None:
-    cache = pages.PublicationCache(world.warehouse_path, world.ledger_url)
+    cache = store.PublicationCache(world.warehouse_path, world.ledger_url)
     data = cache.data(PUBLICATION)
     hostile = [replace(r, note="=HYPERLINK(\"http://x\")", force_name="@SUM(A1)") if r.force_code == WARKS else r
                for r in data.results]
@@ -303,7 +304,7 @@ def test_a_force_user_sees_its_new_draft_content_at_once(client: TestClient, log
     assert client.get(f"{KENT_PAGE}.json").json()["areas"] == []
     with db.session_scope(world.ledger_url, actor="ian") as session:
         raise_area(session, "Kent", "2017", "Q2_investigating_crime", "Kent should check crime data.")
-    pages.cache_for(app.state).invalidate()  # what the ledger pages do after a save
+    store.cache_for(app.state).invalidate()  # what the ledger pages do after a save
     assert client.get(f"{KENT_PAGE}.json").json()["areas"][0]["text"] == "Kent should check crime data."
 
 
@@ -315,7 +316,7 @@ def test_hostile_ledger_text_is_escaped_everywhere(published: None, client: Test
     with db.session_scope(world.ledger_url, actor="ian") as session:
         raise_area(session, "Warwickshire", "2017", "Q3_protecting_vulnerable_people", HOSTILE)
         set_narrative(session, "Warwickshire", "2017", "overview", f"Overview {HOSTILE}")
-    pages.cache_for(app.state).invalidate()
+    store.cache_for(app.state).invalidate()
     for url in (WARKS_PAGE, f"{WARKS_PAGE}/report", "/"):
         text = client.get(url).text
         assert "<script>alert" not in text and "<img src=x" not in text, url
@@ -342,7 +343,7 @@ def test_force_page_is_built_once_until_the_ledger_changes(published: None, clie
         return original(data, code)
 
     monkeypatch.setattr(pages, "force_page", counting)
-    cache = pages.cache_for(app.state)
+    cache = store.cache_for(app.state)
     for _ in range(3):
         assert client.get(WARKS_PAGE).status_code == 200
     assert client.get(f"{WARKS_PAGE}.json").status_code == 200
@@ -358,12 +359,12 @@ def test_force_page_is_built_once_until_the_ledger_changes(published: None, clie
 
 
 def test_a_second_cache_reads_the_same_data(world: World) -> None:
-    cache = pages.PublicationCache(world.warehouse_path, world.ledger_url)
+    cache = store.PublicationCache(world.warehouse_path, world.ledger_url)
     first = cache.data(PUBLICATION)
     assert cache.data(PUBLICATION) is first  # loaded once
     assert cache.publication("../../etc/passwd.toml") is None  # never a path
     assert cache.status(PUBLICATION).state == "draft"
-    assert {r.force_code for r in pages.restricted(first, frozenset({KENT})).results} == {KENT, ENGLAND_AND_WALES}
+    assert {r.force_code for r in store.restricted(first, frozenset({KENT})).results} == {KENT, ENGLAND_AND_WALES}
 
 
 # ---------------------------------------------------------------------------------------------- real data
@@ -407,7 +408,7 @@ def test_real_data_force_page_map_and_grades(peel_home: Any, data_dir: Any, cloc
 
 def test_the_ledger_version_is_read_at_most_once_a_second(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     now = [100.0]
-    cache = pages.PublicationCache(world.warehouse_path, world.ledger_url, monotonic=lambda: now[0])
+    cache = store.PublicationCache(world.warehouse_path, world.ledger_url, monotonic=lambda: now[0])
     reads: list[int] = []
     real = cache._read_ledger_version
 

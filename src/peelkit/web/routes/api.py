@@ -17,7 +17,8 @@ from peelkit.indicators.catalogue import BY_ID
 from peelkit.indicators.engine import Result
 from peelkit.indicators.publication import Publication
 from peelkit.publish.model import PublicationData
-from peelkit.web import data as pages
+from peelkit.web import data as store
+from peelkit.web import pages
 
 PREFIX = "/api/v1"
 NOT_PUBLISHED = "No published publication has this id."
@@ -144,7 +145,7 @@ class IndicatorAcrossForces(_Model):
 
 
 def _published(request: Request, publication_id: str) -> tuple[Publication, PublicationData, datetime | None]:
-    cache = pages.cache_for(request.app.state)
+    cache = store.cache_for(request.app.state)
     pub = cache.publication(publication_id)
     if pub is None:
         raise HTTPException(404, NOT_PUBLISHED)
@@ -201,7 +202,7 @@ def _summary(pub: Publication, released_at: datetime | None) -> dict[str, Any]:
 
 @router.get("/publications", response_model=list[PublicationSummary], summary="Published publications")
 def publications(request: Request) -> list[PublicationSummary]:
-    cache = pages.cache_for(request.app.state)
+    cache = store.cache_for(request.app.state)
     now = request.app.state.settings.clock()
     out = []
     for pub_id in cache.publication_ids():

@@ -22,7 +22,8 @@ from peelkit.indicators.catalogue import BY_ID
 from peelkit.indicators.publication import Publication
 from peelkit.ledger.publication_state import PublicationStatus
 from peelkit.publish.model import PublicationData
-from peelkit.web import data as pages
+from peelkit.web import data as store
+from peelkit.web import pages
 from peelkit.web.auth import get_viewer
 from peelkit.web.policy import Viewer, can_view_force, can_view_publication
 from peelkit.web.templating import page, plain, render
@@ -36,8 +37,8 @@ ASSETS = ("vega.js", "charts.js")
 # ------------------------------------------------------------------------------------------- helpers
 
 
-def _cache(request: Request) -> pages.PublicationCache:
-    return pages.cache_for(request.app.state)
+def _cache(request: Request) -> store.PublicationCache:
+    return store.cache_for(request.app.state)
 
 
 def _now(request: Request) -> Any:
@@ -71,18 +72,18 @@ def _viewable(request: Request, publication_id: str, slug: str, viewer: Viewer
     now = _now(request)
     if not can_view_force(viewer, status, area.code, now):
         raise HTTPException(404, NOT_FOUND)
-    return pub, status, area, pages.visible_codes(viewer, status, now)
+    return pub, status, area, store.visible_codes(viewer, status, now)
 
 
 def _view_data(request: Request, publication_id: str, codes: frozenset[str]) -> PublicationData:
-    return pages.restricted(_cache(request).data(publication_id), codes)
+    return store.restricted(_cache(request).data(publication_id), codes)
 
 
 def _overview(request: Request, pub: Publication, status: PublicationStatus, viewer: Viewer,
               indicator: str | None, form_publication: bool) -> dict[str, Any]:
     cache = _cache(request)
     now = _now(request)
-    codes = pages.visible_codes(viewer, status, now)
+    codes = store.visible_codes(viewer, status, now)
     indicator_id = indicator if indicator in pub.periods else pages.default_indicator(pub)
 
     def build() -> dict[str, Any]:
@@ -193,7 +194,7 @@ def publication_page(request: Request, publication_id: str, viewer: ViewerDep,
 @router.get("/publications/{publication_id}/data.csv")
 def publication_csv(request: Request, publication_id: str, viewer: ViewerDep) -> Response:
     pub, status = _publication(request, publication_id)
-    codes = pages.visible_codes(viewer, status, _now(request))
+    codes = store.visible_codes(viewer, status, _now(request))
     if not codes:
         raise HTTPException(404, NOT_FOUND)
     data = _view_data(request, pub.id, codes)
@@ -357,7 +358,7 @@ def compare(request: Request, publication_id: str, viewer: ViewerDep,
     sorted server-side by the column links (unknown parameters fall back to the defaults, never an error)."""
     pub, status = _publication(request, publication_id)
     now = _now(request)
-    codes = pages.visible_codes(viewer, status, now)
+    codes = store.visible_codes(viewer, status, now)
     if not codes:
         raise HTTPException(404, NOT_FOUND)
     indicator_id = indicator if indicator in pub.periods else pages.default_indicator(pub)
