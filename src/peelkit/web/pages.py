@@ -13,14 +13,7 @@ from peelkit.ledger.publication_state import PublicationStatus
 from peelkit.publish.model import PublicationData
 from peelkit.web.maps import MapGeometry
 from peelkit.web.policy import Viewer
-
-
-def _when(moment: datetime) -> str:
-    """As the pages' `when` filter words a time (UTC)."""
-    from datetime import UTC
-
-    moment = moment.astimezone(UTC)
-    return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
+from peelkit.web.templating import when
 
 
 def publication_entry(pub: Publication, status: PublicationStatus, viewer: Viewer, now: datetime) -> dict[str, Any]:
@@ -32,7 +25,7 @@ def publication_entry(pub: Publication, status: PublicationStatus, viewer: Viewe
     if public:
         state = f"Published {month_year(pub.published)}"
     elif staff and status.state == "embargoed" and status.release_at is not None:
-        state = f"Embargoed until {_when(status.release_at)}"
+        state = f"Embargoed until {when(status.release_at)}"
     elif staff:
         state = "Draft (not yet published)"
     elif viewer.role == "force":
