@@ -22,6 +22,7 @@ from peelkit.ledger.queries import (
     answer_query,
     list_queries,
     raise_queries,
+    reopen_query,
     resolve_query,
     return_status,
     sign_off,
@@ -104,6 +105,21 @@ def test_accepting_needs_an_answer_and_resolved_queries_reopen(ledger_url: str) 
         report = raise_queries(session, PUB, _findings())
         assert [q.id for q in report.reopened] == [query_id]
         assert session.get(DataQuery, query_id).status == "open"  # type: ignore[union-attr]
+
+
+def test_an_analyst_reopens_a_closed_query_by_hand(ledger_url: str) -> None:
+    with session_scope(actor="analyst") as session:
+        raise_queries(session, PUB, _findings())
+        query_id = list_queries(session, PUB, force="Kent")[0].id
+        with pytest.raises(PeelError, match="nothing to reopen"):
+            reopen_query(session, query_id)
+        answer_query(session, query_id, "Archived groups were counted", by="K Force")
+        closed = resolve_query(session, query_id, by="A Analyst", accept=True)
+        with pytest.raises(ConflictError):
+            reopen_query(session, query_id, expected_version=closed.version - 1)
+        query = reopen_query(session, query_id, expected_version=closed.version)
+        assert (query.status, query.closed_by, query.closed_at) == ("open", None, None)
+        assert query.answer == "Archived groups were counted"  # the force's answer is kept
 
 
 def test_concurrent_edits_are_refused(ledger_url: str) -> None:
@@ -204,6 +220,10 @@ def test_queries_and_signoff_commands(ledger_url: str, peel_home: Path) -> None:
     assert code("Kent") not in status["not_signed_off"] and len(status["not_signed_off"]) == 42
     table = runner.invoke(app, ["status"]).output
     assert "42 of 43 forces have not signed off" in table
+    reopened = runner.invoke(_peel(), ["queries", "reopen", str(query["id"]), "--by", "A"])
+    assert reopened.exit_code == 0 and " open (version" in reopened.output, reopened.output
+    again = runner.invoke(_peel(), ["queries", "reopen", str(query["id"]), "--by", "A"])
+    assert again.exit_code != 0 and "nothing to reopen" in again.output
 
 
 def test_every_command_help_ends_with_an_example() -> None:

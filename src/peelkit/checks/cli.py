@@ -252,6 +252,28 @@ def resolve_command(
         _fail(error)
 
 
+@queries_app.command("reopen")
+def reopen_command(
+    query_id: Annotated[int, typer.Argument(help="The query's id.", show_default=False)],
+    by: ByOption,
+    expected_version: Annotated[int | None, typer.Option(
+        "--expected-version", help="The version you read; refused if the query changed since.")] = None,
+) -> None:
+    """Reopen a resolved or accepted data query: the force is asked to look again (its answer is kept).
+
+    Example: peel queries reopen 12 --by "A Analyst"
+    """
+    from peelkit.ledger.db import session_scope
+    from peelkit.ledger.queries import reopen_query
+
+    try:
+        with session_scope(actor=by) as session:
+            query = reopen_query(session, query_id, expected_version)
+            typer.echo(f"{query.describe()} {query.status} (version {query.version})")
+    except PeelError as error:
+        _fail(error)
+
+
 def signoff_command(
     force: Annotated[str, typer.Option(help="The force signing off (any spelling, or its code).")],
     by: Annotated[str, typer.Option("--by", help="Who signs off for the force.")],

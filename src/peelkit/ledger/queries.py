@@ -210,6 +210,18 @@ def resolve_query(session: Session, query_id: int, by: str, accept: bool = False
     return query
 
 
+def reopen_query(session: Session, query_id: int, expected_version: int | None = None) -> DataQuery:
+    """Reopen a resolved or accepted query: the force is asked to look again (its answer is kept)."""
+    query = get_query(session, query_id)
+    if expected_version is not None:
+        check_version(query, expected_version, query.describe())
+    if query.status not in ("resolved", "accepted"):
+        raise PeelError(f"{query.describe()} is {query.status}, not closed: there is nothing to reopen")
+    query.status, query.closed_by, query.closed_at = "open", None, None
+    _flush(session, query.describe())
+    return query
+
+
 def sign_off(session: Session, publication_id: str, force: str, by: str, note: str | None = None,
              return_import_id: int | None = None, allow_open: bool = False) -> Signoff:
     """Record that a force has checked its final figures; refused while it has open queries, unless

@@ -10,14 +10,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from peelkit import forces
 from peelkit.checks.registry import CheckFinding
 from peelkit.errors import PeelError
 from peelkit.indicators.publication import available
-from peelkit.ledger.base import ConflictError, check_version
-from peelkit.ledger.queries import STATUSES, DataQuery, answer_query, list_queries, raise_queries, resolve_query
+from peelkit.ledger.base import ConflictError
+from peelkit.ledger.queries import (
+    STATUSES,
+    DataQuery,
+    answer_query,
+    list_queries,
+    raise_queries,
+    reopen_query,
+    resolve_query,
+)
 from peelkit.web.auth import csrf_protect, require
 from peelkit.web.policy import Viewer, can_answer_query, can_close_query, can_raise_query, can_see_query
 from peelkit.web.routes.work_audit import record_audit
@@ -58,20 +65,6 @@ def _visible_query(session: Session, viewer: Viewer, query_id: str) -> DataQuery
     query = session.get(DataQuery, number)
     if query is None or not can_see_query(viewer, query.force_code):
         raise HTTPException(status_code=404)
-    return query
-
-
-def reopen_query(session: Session, query: DataQuery, expected_version: int | None) -> DataQuery:
-    """Reopen a resolved or accepted query (the force is asked to look again; its answer is kept)."""
-    if expected_version is not None:
-        check_version(query, expected_version, query.describe())
-    if query.status not in ("resolved", "accepted"):
-        raise PeelError(f"{query.describe()} is {query.status}, not closed: there is nothing to reopen")
-    query.status, query.closed_by, query.closed_at = "open", None, None
-    try:
-        session.flush()
-    except StaleDataError as error:
-        raise ConflictError(query.describe()) from error
     return query
 
 
@@ -254,7 +247,7 @@ def reopen(request: Request, viewer: Analyst, query_id: str, version: Annotated[
     conflict = False
     try:
         with ledger(request, viewer) as session:
-            reopen_query(session, _visible_query(session, viewer, query_id), parse_version(version))
+            reopen_query(session, _visible_query(session, viewer, query_id).id, parse_version(version))
     except ConflictError:
         conflict = True
     except PeelError as error:
