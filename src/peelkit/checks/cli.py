@@ -8,13 +8,19 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from peelkit.clitools import Format
 from peelkit.clitools import fail as _fail
 from peelkit.errors import PeelError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from peelkit.ledger.queries import DataQuery
 
 checks_app = typer.Typer(
     help="Data-quality checks of the force returns against each other and the official tables.\n\n"
@@ -40,6 +46,8 @@ STATUS_COLUMNS = ("force_code", "force_name", "return_import_id", "open_queries"
 PublicationOption = Annotated[str, typer.Option("--publication", help="Publication id or .toml path.")]
 FormatOption = Annotated[Format, typer.Option("--format", help="Output for people (table) or machines.")]
 ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded in the query and the audit log.")]
+ExpectedVersion = Annotated[int | None, typer.Option(
+    "--expected-version", help="The version you read; refused if the query changed since.")]
 
 
 def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
@@ -210,22 +218,15 @@ def answer_command(
                                             show_default=False)],
     text: Annotated[str, typer.Option("--text", help="The force's answer.")],
     by: ByOption,
-    expected_version: Annotated[int | None, typer.Option(
-        "--expected-version", help="The version you read; refused if the query changed since.")] = None,
+    expected_version: ExpectedVersion = None,
 ) -> None:
     """Record the force's answer to a data query (it becomes 'answered').
 
     Example: peel queries answer 12 --text "Figure includes 2015 orders; corrected in resubmission" --by "J Smith"
     """
-    from peelkit.ledger.db import session_scope
     from peelkit.ledger.queries import answer_query
 
-    try:
-        with session_scope(actor=by) as session:
-            query = answer_query(session, query_id, text, by, expected_version)
-            typer.echo(f"{query.describe()} answered (version {query.version})")
-    except PeelError as error:
-        _fail(error)
+    _change_query(by, lambda session: answer_query(session, query_id, text, by, expected_version))
 
 
 @queries_app.command("resolve")
@@ -234,41 +235,39 @@ def resolve_command(
     by: ByOption,
     accept: Annotated[bool, typer.Option("--accept", help="Accept the figure as is on the force's answer, "
                                                           "rather than mark it corrected.")] = False,
-    expected_version: Annotated[int | None, typer.Option(
-        "--expected-version", help="The version you read; refused if the query changed since.")] = None,
+    expected_version: ExpectedVersion = None,
 ) -> None:
     """Close a data query: resolved (the figure was corrected) or, with --accept, accepted as is.
 
     Example: peel queries resolve 12 --by "A Analyst" --accept
     """
-    from peelkit.ledger.db import session_scope
     from peelkit.ledger.queries import resolve_query
 
-    try:
-        with session_scope(actor=by) as session:
-            query = resolve_query(session, query_id, by, accept, expected_version)
-            typer.echo(f"{query.describe()} {query.status} (version {query.version})")
-    except PeelError as error:
-        _fail(error)
+    _change_query(by, lambda session: resolve_query(session, query_id, by, accept, expected_version))
 
 
 @queries_app.command("reopen")
 def reopen_command(
     query_id: Annotated[int, typer.Argument(help="The query's id.", show_default=False)],
     by: ByOption,
-    expected_version: Annotated[int | None, typer.Option(
-        "--expected-version", help="The version you read; refused if the query changed since.")] = None,
+    expected_version: ExpectedVersion = None,
 ) -> None:
     """Reopen a resolved or accepted data query: the force is asked to look again (its answer is kept).
 
     Example: peel queries reopen 12 --by "A Analyst"
     """
-    from peelkit.ledger.db import session_scope
     from peelkit.ledger.queries import reopen_query
+
+    _change_query(by, lambda session: reopen_query(session, query_id, expected_version))
+
+
+def _change_query(by: str, change: Callable[[Session], DataQuery]) -> None:
+    """One audited change of a data query, reported as its new status and version."""
+    from peelkit.ledger.db import session_scope
 
     try:
         with session_scope(actor=by) as session:
-            query = reopen_query(session, query_id, expected_version)
+            query = change(session)
             typer.echo(f"{query.describe()} {query.status} (version {query.version})")
     except PeelError as error:
         _fail(error)
