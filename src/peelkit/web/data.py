@@ -137,10 +137,8 @@ class PublicationCache:
 
     def publication(self, publication_id: str) -> Publication | None:
         """A built-in publication by id; None for anything else (a URL must never name a .toml path)."""
-        if publication_id not in _builtin_ids():
-            return None
         loaded = self._loaded.get(publication_id)
-        return loaded.data.publication if loaded else _publication(publication_id)
+        return loaded.data.publication if loaded else builtin_publication(publication_id)
 
     def _read_statuses(self) -> dict[str, PublicationStatus]:
         from peelkit.ledger import db
@@ -248,9 +246,20 @@ def _publication(publication_id: str) -> Publication:
     return load_publication(publication_id)
 
 
+def builtin_publication(publication_id: str) -> Publication | None:
+    """A built-in publication by id (loaded once); None for anything else (a URL must never name a .toml path)."""
+    return _publication(publication_id) if publication_id in _builtin_ids() else None
+
+
+def force_by_slug(slug: str) -> forces.Area | None:
+    """The force whose address is this slug (one address per force: not a code or another spelling)."""
+    return _FORCES_BY_SLUG.get(slug)
+
+
 # ------------------------------------------------------------------------------------------- visibility
 
 ALL_FORCES: frozenset[str] = frozenset(area.code for area in forces.forces())
+_FORCES_BY_SLUG: dict[str, forces.Area] = {area.slug: area for area in forces.forces()}
 
 
 
@@ -273,4 +282,5 @@ def restricted(data: PublicationData, codes: frozenset[str]) -> PublicationData:
                                ledger={code: entry for code, entry in data.ledger.items() if code in codes})
 
 
-__all__ = ["ALL_FORCES", "PublicationCache", "cache_for", "restricted", "visible_codes"]
+__all__ = ["ALL_FORCES", "PublicationCache", "builtin_publication", "cache_for", "force_by_slug", "restricted",
+           "visible_codes"]

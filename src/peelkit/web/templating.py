@@ -45,13 +45,10 @@ def force_name(code: str | None) -> str:
     """A force's name from its code (the code itself if unknown; a dash for none)."""
     if not code:
         return "–"
-    from peelkit.errors import PeelError
-    from peelkit.forces import match
+    from peelkit.forces import find
 
-    try:
-        return match(code).name
-    except PeelError:
-        return code
+    area = find(code)
+    return area.name if area is not None else code
 
 
 def _environment() -> Environment:
@@ -82,7 +79,7 @@ class NavItem:
 
 def navigation(role: str) -> list[NavItem]:
     """The header's links for this kind of viewer (sign in and out are drawn separately)."""
-    latest = _latest_publication()
+    latest = latest_publication()
     items = [NavItem("Home", "/"), NavItem("Compare", f"/publications/{latest}/compare")]
     if role != "public":
         items += [NavItem("Data status", "/status"), NavItem("Data queries", "/queries")]
@@ -94,7 +91,7 @@ def navigation(role: str) -> list[NavItem]:
 
 
 @functools.cache
-def _latest_publication() -> str:
+def latest_publication() -> str:
     """The built-in publication with the latest year (ids sort by name, not by year)."""
     from peelkit.indicators.publication import available, load
 

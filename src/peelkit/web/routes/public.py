@@ -17,7 +17,6 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from peelkit import forces
-from peelkit.forces import UnknownAreaError
 from peelkit.indicators.catalogue import BY_ID
 from peelkit.indicators.publication import Publication
 from peelkit.ledger.publication_state import PublicationStatus
@@ -54,11 +53,8 @@ def _publication(request: Request, publication_id: str) -> tuple[Publication, Pu
 
 
 def _force(slug: str) -> forces.Area:
-    try:
-        area = forces.match_force(slug)
-    except UnknownAreaError:
-        raise HTTPException(404, NOT_FOUND) from None
-    if area.slug != slug:  # one address per force: the slug, not a code or another spelling
+    area = store.force_by_slug(slug)
+    if area is None:
         raise HTTPException(404, NOT_FOUND)
     return area
 

@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 
 from peelkit import forces
 from peelkit.forces import Area
-from peelkit.indicators.publication import Publication, available
-from peelkit.indicators.publication import load as load_publication
+from peelkit.indicators.publication import Publication
 from peelkit.ledger import db
 from peelkit.ledger import frameworks as fw
+from peelkit.web.data import builtin_publication, force_by_slug
 from peelkit.web.policy import Viewer
+from peelkit.web.templating import latest_publication
 
 LONDON = ZoneInfo("Europe/London")
 DASH = "–"
@@ -70,30 +71,25 @@ def strip_json(value: str) -> str:
 
 
 def publication_or_404(publication_id: str) -> Publication:
-    # Only built-in ids: `load` would also read a .toml path, which a URL must never name.
-    if publication_id not in available():
+    pub = builtin_publication(publication_id)
+    if pub is None:
         raise HTTPException(status_code=404)
-    return load_publication(publication_id)
+    return pub
 
 
 def default_publication() -> str:
-    return available()[0]
+    return latest_publication()
 
 
 def force_by_slug_or_404(slug: str) -> Area:
-    for area in forces.forces():
-        if area.slug == slug:
-            return area
-    raise HTTPException(status_code=404)
+    area = force_by_slug(slug)
+    if area is None:
+        raise HTTPException(status_code=404)
+    return area
 
 
 def force_choices() -> list[dict[str, str]]:
     return [{"code": a.code, "name": a.name, "slug": a.slug} for a in sorted(forces.forces(), key=lambda a: a.name)]
-
-
-def force_name(code: str) -> str:
-    area = forces.find(code)
-    return area.name if area is not None else code
 
 
 def uk_time(value: datetime | None) -> str:
@@ -230,10 +226,11 @@ def narrative_sections(framework: fw.Framework) -> list[str]:
 def draft_status(request: Request, viewer: Viewer, publication_id: str) -> dict[str, object] | None:
     """The publication's status for base.html's embargo banner, or None once it is public."""
     from peelkit.ledger.publication_state import get_status
+    from peelkit.web.pages import draft_status as banner
 
     with ledger(request, viewer) as session:
         status = get_status(session, publication_id)
-    return None if status.is_public(now(request)) else status.to_dict()
+    return banner(status, now(request))
 
 
 def render_ledger(request: Request, viewer: Viewer, target: Target, template: str, data: dict[str, Any],

@@ -32,7 +32,6 @@ from peelkit.web.routes.work_common import (
     FormErrors,
     default_publication,
     force_choices,
-    force_name,
     ledger,
     notice,
     parse_version,
@@ -40,7 +39,7 @@ from peelkit.web.routes.work_common import (
     strip_json,
     uk_time,
 )
-from peelkit.web.templating import page
+from peelkit.web.templating import force_name, page
 
 router = APIRouter(include_in_schema=False)
 Signed = Annotated[Viewer, Depends(require("analyst", "inspector", "force"))]

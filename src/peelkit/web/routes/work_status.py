@@ -22,7 +22,6 @@ from peelkit.web.policy import Viewer
 from peelkit.web.routes.work_common import (
     FormErrors,
     default_publication,
-    force_name,
     iso,
     ledger,
     notice,
@@ -31,7 +30,7 @@ from peelkit.web.routes.work_common import (
     settings,
     uk_time,
 )
-from peelkit.web.templating import page
+from peelkit.web.templating import force_name, page
 
 router = APIRouter(include_in_schema=False)
 Signed = Annotated[Viewer, Depends(require("analyst", "inspector", "force"))]
