@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -57,3 +60,14 @@ def query(db: Path, sql: str, params: list[object] | None = None) -> list[tuple[
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def run_peel(*args: str, stdin: str | None = None, check: bool = True,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `peel ARGS` as its own process, the way people run it (the current PEEL_HOME and database URL)."""
+    completed = subprocess.run([sys.executable, "-m", "peelkit.cli", *args], input=stdin, capture_output=True,
+                               text=True, env={**os.environ, **(env or {})}, timeout=300)
+    if check and completed.returncode != 0:
+        raise AssertionError(f"peel {' '.join(args)} exited {completed.returncode}:\n{completed.stdout}\n"
+                             f"{completed.stderr}")
+    return completed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -12,7 +12,8 @@ import duckdb
 
 from peelkit import forces, stats
 from peelkit.forces import ENGLAND_AND_WALES
-from peelkit.indicators.catalogue import BY_ID, DATASET_TITLES, POPULATION, Indicator, Input
+from peelkit.indicators import comparators
+from peelkit.indicators.catalogue import BY_ID, CATALOGUE, DATASET_TITLES, POPULATION, Indicator, Input
 from peelkit.indicators.display import DASH, display
 from peelkit.indicators.publication import Group, Publication
 from peelkit.periods import Period, add_months, month_end, months_to
@@ -182,7 +183,27 @@ class Engine:
                 return None
             into.notes.append(shortfall + "; the figure covers those months only")
             into.status = "partial"
+        excess = self._exceeds_whole(spec, period, area_code, found.total)
+        if excess:
+            into.notes.append(excess)
+            into.status = "missing"
+            return None
         return found.total
+
+    def _exceeds_whole(self, spec: Input, period: Period, area_code: str, total: float) -> str | None:
+        """A part larger than the whole the catalogue declares it part of cannot be used in any figure.
+
+        Every proportion declares its numerator a part of its denominator (domestic-abuse-flagged crimes are
+        part of recorded crime). When a force's part exceeds its whole, the part is impossible as given, so
+        every indicator built from it (not only the proportion) is unusable for that force and period."""
+        for indicator in CATALOGUE:
+            if indicator.kind != "proportion" or indicator.numerator != spec:
+                continue
+            whole = self.sums(indicator.denominator, period).get(area_code)
+            if whole is not None and whole.total is not None and total > whole.total:
+                return (f"{spec.label} ({total:,.0f}) exceeds {indicator.denominator.label} ({whole.total:,.0f}) "
+                        f"for {period.label()}, of which it is a part, so it cannot be used")
+        return None
 
     def _return_status(self, spec: Input, period: Period, area_code: str, into: _Inputs,
                        found: Sum | None) -> bool:
@@ -226,9 +247,11 @@ class Engine:
         group = self._group(indicator_id, period)
         if group is not None:
             self._combine(group, gathered)
-        ew = self._england_and_wales(indicator, gathered)
-        ew_result = self._result(indicator, period, ENGLAND_AND_WALES, ew, None)
-        results = [self._result(indicator, period, code, inputs, ew_result) for code, inputs in gathered.items()]
+        # Each force's own figure first: England and Wales pools exactly the forces whose figure is usable.
+        own = {code: self._result(indicator, period, code, inputs) for code, inputs in gathered.items()}
+        ew = self._england_and_wales(gathered, {code: result for code, (result, _e) in own.items()})
+        ew_result, _estimate95 = self._result(indicator, period, ENGLAND_AND_WALES, ew)
+        results = [_compared(result, estimate, ew_result, indicator) for result, estimate in own.values()]
         return [*results, ew_result]
 
     def _gather(self, indicator: Indicator, period: Period, area_code: str) -> _Inputs:
@@ -281,28 +304,27 @@ class Engine:
             member.status = "partial" if member.status == "partial" else "ok"
             member.shown = (numerator, denominator)
 
-    def _england_and_wales(self, indicator: Indicator, gathered: dict[str, _Inputs]) -> _Inputs:
-        included = [i for i in gathered.values() if i.status in ("ok", "partial")]
+    def _england_and_wales(self, gathered: dict[str, _Inputs], own: dict[str, Result]) -> _Inputs:
+        members = [comparators.Member(code, inputs.numerator, inputs.denominator, own[code].status,
+                                      _left_out_reason(inputs, own[code]), inputs.synthetic)
+                   for code, inputs in gathered.items()]
+        pooled = comparators.pool(members)
         ew = _Inputs()
-        if not included:
+        if not pooled.usable:
             ew.status = "missing"
             reasons = Counter(n for i in gathered.values() for n in i.notes)
             ew.notes.append("no force has a figure" + (f": {reasons.most_common(1)[0][0]}" if reasons else ""))
             return ew
-        ew.numerator = sum(i.numerator or 0.0 for i in included)
-        ew.denominator = sum(i.denominator or 0.0 for i in included)
-        ew.synthetic = any(i.synthetic for i in included)
-        excluded = [code for code, i in gathered.items() if i.status == "excluded"]
-        missing = [code for code, i in gathered.items() if i.status == "missing"]
-        if excluded:
-            ew.notes.append(f"excludes {_names(excluded)} (excluded from this indicator)")
-        if missing:
-            ew.status = "partial"
-            ew.notes.append(f"excludes {_names(missing)} (no figure)")
+        ew.numerator, ew.denominator, ew.synthetic = pooled.numerator, pooled.denominator, pooled.synthetic
+        for reason, codes in pooled.left_out.items():
+            ew.notes.append(f"excludes {_names(list(codes))} ({reason})")
+            if reason != EXCLUDED_REASON:
+                ew.status = "partial"
         return ew
 
-    def _result(self, indicator: Indicator, period: Period, code: str, inputs: _Inputs,
-                ew: Result | None) -> Result:
+    def _result(self, indicator: Indicator, period: Period, code: str,
+                inputs: _Inputs) -> tuple[Result, stats.Estimate | None]:
+        """The figure without its comparison, and the 95% estimate the comparison is made from."""
         name = forces.match(code).name
         if inputs.synthetic:
             # Said wherever a synthetic value is shown, first, so it cannot be missed.
@@ -314,23 +336,37 @@ class Engine:
             return Result(**base, value=None, numerator=numerator, denominator=denominator, lower_95=None,
                           upper_95=None, lower_99_8=None, upper_99_8=None, comparison="not compared",
                           status=inputs.status if inputs.status != "ok" else "missing",
-                          note="; ".join(inputs.notes), display=DASH)
+                          note="; ".join(inputs.notes), display=DASH), None
         try:
             estimate95, estimate998, extra = _estimate(indicator, numerator, denominator)
         except ValueError as error:
             return Result(**base, value=None, numerator=numerator, denominator=denominator, lower_95=None,
                           upper_95=None, lower_99_8=None, upper_99_8=None, comparison="not compared",
                           status="missing", note="; ".join([*inputs.notes, f"cannot compute: {error}"]),
-                          display=DASH)
+                          display=DASH), None
         value = None if estimate95.is_missing and math.isnan(estimate95.value) else estimate95.value
-        comparison = "" if ew is None else stats.compare(
-            estimate95 if not math.isnan(estimate95.lower) else None,
-            ew.value, indicator.polarity)
         return Result(**base, value=value, numerator=numerator, denominator=denominator,
                       lower_95=_finite(estimate95.lower), upper_95=_finite(estimate95.upper),
                       lower_99_8=_finite(estimate998.lower), upper_99_8=_finite(estimate998.upper),
-                      comparison=comparison, status=inputs.status, note="; ".join(inputs.notes),
-                      display=display(value, indicator.kind), extra={**extra, "synthetic": inputs.synthetic})
+                      comparison="", status=inputs.status, note="; ".join(inputs.notes),
+                      display=display(value, indicator.kind), extra={**extra, "synthetic": inputs.synthetic}
+                      ), estimate95
+
+
+EXCLUDED_REASON = "excluded from this indicator"
+
+
+def _left_out_reason(inputs: _Inputs, own: Result) -> str:
+    if own.status == "excluded":
+        return EXCLUDED_REASON
+    return "no usable figure"
+
+
+def _compared(result: Result, estimate: stats.Estimate | None, ew: Result, indicator: Indicator) -> Result:
+    if estimate is None:
+        return result
+    usable = estimate if not math.isnan(estimate.lower) else None
+    return replace(result, comparison=stats.compare(usable, ew.value, indicator.polarity))
 
 
 def _estimate(indicator: Indicator, numerator: float, denominator: float) -> tuple[
@@ -378,8 +414,8 @@ def _shift(period: Period, months: int) -> Period:
 
 
 def _names(codes: list[str]) -> str:
-    names = [forces.match(c).name for c in codes]
-    return ", ".join(names) if len(names) <= 5 else f"{len(names)} forces"
+    # Every force left out of a comparator is named, however many: a count alone hides which.
+    return ", ".join(forces.match(c).name for c in codes)
 
 
 def result_json(result: Result) -> dict[str, Any]:
