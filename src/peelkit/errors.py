@@ -15,3 +15,10 @@ class ConfigError(PeelError):
 
 class OfflineError(PeelError):
     exit_code = 3
+
+
+class RecordRuleError(PeelError):
+    """The inspection record's rules refuse this change: a published record changed without a correction, or a
+    publication released while its gate is not clear and no override reason is given."""
+
+    exit_code = 7

@@ -87,6 +87,18 @@ SIDE_TABLES: dict[str, dict[str, str]] = {
 CURRENT_RETURNS_SQL = "SELECT area_code, max(import_id) AS import_id FROM return_items GROUP BY area_code"
 
 
+def current_returns(path: Path) -> dict[str, int] | None:
+    """Force code -> import id of its current return; None when there is no warehouse."""
+    if not path.exists():
+        return None
+    con = connect(path, read_only=True)
+    try:
+        rows = con.execute(f"SELECT area_code, import_id FROM ({CURRENT_RETURNS_SQL})").fetchall()
+    finally:
+        con.close()
+    return {str(code): int(import_id) for code, import_id in rows}
+
+
 def _ddl() -> list[str]:
     facts = ", ".join(f"{name} {kind}" for name, kind in FACT_COLUMNS.items())
     statements = [

@@ -59,19 +59,9 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
 
 
 def _current_returns() -> dict[str, int] | None:
-    """Force code -> import id of its current return, from the warehouse (None if there is no warehouse)."""
     from peelkit import config, warehouse
-    from peelkit.checks.registry import current_return_sql
 
-    path = config.warehouse_path()
-    if not path.exists():
-        return None
-    con = warehouse.connect(path, read_only=True)
-    try:
-        rows = con.execute(current_return_sql() + " SELECT area_code, import_id FROM current_returns").fetchall()
-    finally:
-        con.close()
-    return {str(code): int(import_id) for code, import_id in rows}
+    return warehouse.current_returns(config.warehouse_path())
 
 
 @checks_app.command("run")

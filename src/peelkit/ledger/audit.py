@@ -60,7 +60,6 @@ def _record_id(obj: Base) -> str:
     return "/".join(str(part) for part in key) if key and None not in key else "?"
 
 
-@event.listens_for(Session, "before_flush")
 def _capture_before(session: Session, _flush: UOWTransaction, _instances: object) -> None:
     captured: list[tuple[str, Base, dict[str, Any] | None]] = []
     for obj in session.dirty:
@@ -75,7 +74,6 @@ def _capture_before(session: Session, _flush: UOWTransaction, _instances: object
     session.info.setdefault("_audit_pending", []).extend(captured)
 
 
-@event.listens_for(Session, "after_flush")
 def _write_audit(session: Session, _flush: UOWTransaction) -> None:
     pending = session.info.pop("_audit_pending", [])
     if not pending:
@@ -90,3 +88,10 @@ def _write_audit(session: Session, _flush: UOWTransaction) -> None:
         rows.append({"at": now, "actor": actor, "table_name": obj.__tablename__, "record_id": _record_id(obj),
                      "action": action, "before": before, "after": after})
     session.connection().execute(insert(AuditLog), rows)
+
+
+def install() -> None:
+    """Register the audit listeners on every Session (idempotent)."""
+    if not event.contains(Session, "before_flush", _capture_before):
+        event.listen(Session, "before_flush", _capture_before)
+        event.listen(Session, "after_flush", _write_audit)

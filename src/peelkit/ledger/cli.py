@@ -17,6 +17,7 @@ import typer
 from peelkit.clitools import Format, ShortFormat
 from peelkit.clitools import fail as _fail
 from peelkit.errors import PeelError
+from peelkit.ledger.corrections import begin_correction
 
 if TYPE_CHECKING:
     from peelkit.ledger.improvements import ImprovementArea
@@ -50,6 +51,9 @@ AFI_COLUMNS = ("id", "kind", "force_code", "year_raised", "question", "status", 
                "consecutive_inspections", "raised", "predecessor_id", "text", "history")
 
 ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded as the actor in the audit log.")]
+CorrectionOption = Annotated[str | None, typer.Option(
+    "--correction", help="The reason, when this changes a record of a published publication (shown on the "
+                         "report and force page as 'Corrected on <date>: <reason>'; refused without it).")]
 
 
 def _date(value: str | None, what: str) -> date | None:
@@ -156,6 +160,7 @@ def import_grades_command(
     file: Annotated[Path, typer.Argument(help="The grades CSV (force, year, question, grade, last_inspected, "
                                               "source_url, evidence, confidence).", show_default=False)],
     by: ByOption = "peel ledger import-grades",
+    correction: CorrectionOption = None,
     fmt: Annotated[ShortFormat, typer.Option("--format", help="Output for people or machines.")] = (
         ShortFormat.table),
 ) -> None:
@@ -171,6 +176,7 @@ def import_grades_command(
 
     try:
         with session_scope(actor=by) as session:
+            begin_correction(session, correction)
             report = import_grades(session, file)
     except PeelError as error:
         _fail(error, fmt.value)
@@ -201,6 +207,7 @@ def record_judgment_command(
     confidence: Annotated[str | None, typer.Option(help="Confidence in the source (e.g. explicit).")] = None,
     expected_version: Annotated[int | None, typer.Option(help="The version you read; refused if it changed.")] = (
         None),
+    correction: CorrectionOption = None,
 ) -> None:
     """Record (insert or update) one judgment; audited under --by; a stale --expected-version is refused (exit 5).
 
@@ -213,6 +220,7 @@ def record_judgment_command(
 
     try:
         with session_scope(actor=by) as session:
+            begin_correction(session, correction)
             extra: dict[str, Any] = {}
             if last_inspected is not None:
                 extra["last_inspected"] = last_inspected
@@ -239,6 +247,7 @@ def raise_area_command(
                                                          "inspection.")] = None,
     on: Annotated[str | None, typer.Option(help="Date raised (YYYY-MM-DD); default today.")] = None,
     evidence: Annotated[str | None, typer.Option(help="Evidence or note.")] = None,
+    correction: CorrectionOption = None,
 ) -> None:
     """Record an area for improvement or cause of concern (status open); prints its id.
 
@@ -249,6 +258,7 @@ def raise_area_command(
 
     try:
         with session_scope(actor=by) as session:
+            begin_correction(session, correction)
             area = raise_area(session, force, year, question, text, kind=kind, predecessor_id=predecessor,
                               on=_date(on, "--on"), evidence=evidence)
             ident = area.id
@@ -267,6 +277,7 @@ def set_area_status_command(
     evidence: Annotated[str | None, typer.Option(help="Evidence for the new status.")] = None,
     expected_version: Annotated[int | None, typer.Option(help="The version you read; refused if it changed.")] = (
         None),
+    correction: CorrectionOption = None,
 ) -> None:
     """Move an area to a new status, with date and evidence (kept in its history; audited under --by).
 
@@ -277,6 +288,7 @@ def set_area_status_command(
 
     try:
         with session_scope(actor=by) as session:
+            begin_correction(session, correction)
             area = set_status(session, area_id, status, on=_date(on, "--on"), evidence=evidence,
                               expected_version=expected_version)
             version = area.version
@@ -336,3 +348,80 @@ def afis_command(
         for h in view["history"]:
             note = f" - {h['evidence']}" if h["evidence"] else ""
             typer.echo(f"    {h['on']}  {h['status']:<12} by {h['actor']}{note}")
+
+
+@ledger_app.command("set-narrative")
+def set_narrative_command(
+    force: Annotated[str, typer.Option(help="The force (any spelling, or its code).")],
+    year: Annotated[str, typer.Option(help="Programme year or framework id.")],
+    section: Annotated[str, typer.Option(help="A question id, 'overview' or 'specialist_capabilities'.")],
+    file: Annotated[Path, typer.Option(help="The Markdown text: a file, or - for standard input.")],
+    by: ByOption,
+    expected_version: Annotated[int | None, typer.Option(help="The version you read; refused if it changed.")] = (
+        None),
+    correction: CorrectionOption = None,
+) -> None:
+    """Save the inspectors' narrative (Markdown, sanitised when shown) of one report section; audited under --by.
+
+    Example: peel ledger set-narrative --force Kent --year 2017 --section overview --file overview.md --by "A Inspector"
+    """
+    from peelkit.ledger.db import session_scope
+    from peelkit.ledger.narrative import set_narrative
+
+    try:
+        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        _fail(PeelError(f"{file}: cannot read the narrative as UTF-8 text: {error}"))
+        return
+    try:
+        with session_scope(actor=by) as session:
+            begin_correction(session, correction)
+            row = set_narrative(session, force, year, section, text, expected_version=expected_version)
+            ident, version = row.id, row.version
+    except PeelError as error:
+        _fail(error)
+        return
+    typer.echo(f"saved narrative {ident} (version {version})")
+
+
+HISTORY_COLUMNS = ("at", "actor", "table_name", "record_id", "action", "changed")
+
+
+@ledger_app.command("history")
+def history_command(
+    force: Annotated[str, typer.Option(help="The force (any spelling, or its code).")],
+    limit: Annotated[int, typer.Option(help="At most this many changes, newest first.")] = 50,
+    fmt: Annotated[Format, typer.Option("--format", help="Output for people or machines.")] = Format.table,
+) -> None:
+    """The audit trail of a force's records (judgments, narrative, areas, queries, sign-offs, corrections), newest
+    first, whichever process made each change (CLI or web).
+
+    CSV columns: at, actor, table_name, record_id, action, changed (the fields that changed). JSON adds before
+    and after.
+
+    Example: peel ledger history --force Kent --format csv
+    """
+    from peelkit.forces import match_force
+    from peelkit.ledger.db import session_scope
+    from peelkit.ledger.history import force_history
+
+    try:
+        code = match_force(force).code
+        with session_scope(actor="peel ledger history") as session:
+            rows = force_history(session, code, limit)
+    except PeelError as error:
+        _fail(error, fmt.value)
+        return
+    if fmt == Format.json:
+        typer.echo(json.dumps([row.to_dict() for row in rows], indent=2))
+        return
+    table = [{"at": row.at.isoformat(timespec="seconds"), "actor": row.actor, "table_name": row.table_name,
+              "record_id": row.record_id, "action": row.action, "changed": ", ".join(row.changed)} for row in rows]
+    if fmt == Format.csv:
+        _csv(table, HISTORY_COLUMNS)
+        return
+    if not table:
+        typer.echo(f"no recorded changes for {code}")
+    for row in table:
+        typer.echo(f"{row['at']}  {row['actor']:<24} {row['action']:<6} {row['table_name']} {row['record_id']}"
+                   + (f"  ({row['changed']})" if row["changed"] else ""))

@@ -71,6 +71,7 @@ def upgrade(url: str | None = None, revision: str = "heads") -> None:
 def session_scope(url: str | None = None, actor: str = "system", migrate: bool = True) -> Iterator[Session]:
     """A session in one transaction, committed at the end; `actor` is recorded in every audit row."""
     url = url or database_url()
+    install_listeners()
     if migrate:
         _upgraded(url)
     session = Session(engine_for(url), expire_on_commit=False)
@@ -86,6 +87,18 @@ def session_scope(url: str | None = None, actor: str = "system", migrate: bool =
 
 
 _UPGRADED: set[str] = set()
+
+
+@cache
+def install_listeners() -> None:
+    """Register, once per process, what every ledger session must do: the correction guard, the audit rows and
+    the change counter. Done here, where every session is made, not as a side effect of some import (the
+    audit listeners used to be registered only in the process that ran the migrations)."""
+    from peelkit.ledger import audit, changes, corrections
+
+    corrections.install()
+    audit.install()
+    changes.install()
 
 
 def _upgraded(url: str) -> None:

@@ -3,6 +3,8 @@
 from peelkit.ledger import (  # noqa: F401
     audit,
     base,
+    changes,
+    corrections,
     file_review,
     improvements,
     judgments,

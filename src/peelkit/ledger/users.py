@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from contextlib import suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar, Literal, get_args
 
 from sqlalchemy import Boolean, DateTime, Integer, String, select
@@ -45,6 +45,8 @@ class User(Versioned, Base):
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    # Naive UTC. Sessions issued before it are refused in every worker: a password change signs out everywhere.
+    credentials_changed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     def __repr__(self) -> str:  # never the hash
         return f"User(id={self.id!r}, name={self.name!r}, role={self.role!r}, force_code={self.force_code!r})"
@@ -167,5 +169,14 @@ def set_password(session: Session, name: str, password: str) -> User:
         raise UserError(f"no user called {name!r}: see `peel users list`")
     _check_password(password)
     user.password_hash = hash_password(password)
+    user.credentials_changed_at = utcnow()
     session.flush()
     return user
+
+
+def session_predates_credentials(user: User, issued: datetime) -> bool:
+    """True when a session issued at `issued` (aware or naive UTC) began before the user's last password change."""
+    if user.credentials_changed_at is None:
+        return False
+    issued_naive = issued.astimezone(UTC).replace(tzinfo=None) if issued.tzinfo else issued
+    return issued_naive < user.credentials_changed_at

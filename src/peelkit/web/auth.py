@@ -106,14 +106,15 @@ class _UserCache:
     lock: Lock = field(default_factory=Lock)
 
 
-def _load_viewer(settings: WebSettings, user_id: int, nonce: str) -> Viewer | None:
+def _load_viewer(settings: WebSettings, user_id: int, nonce: str, issued: datetime) -> Viewer | None:
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.sign_in import is_signed_out
-    from peelkit.ledger.users import get_user
+    from peelkit.ledger.users import get_user, session_predates_credentials
 
     with session_scope(settings.ledger_url, actor="web") as session:
         user = get_user(session, user_id)
-        if user is None or not user.active or is_signed_out(session, nonce):
+        if user is None or not user.active or is_signed_out(session, nonce) \
+                or session_predates_credentials(user, issued):
             return None
         return Viewer(user.id, user.name, cast(ViewerRole, user.role), user.force_code)
 
@@ -130,7 +131,7 @@ def _cached_viewer(request: Request, session: SessionData) -> Viewer | None:
     if hit is not None and now - hit[0] < settings.user_cache_seconds:
         cached: Viewer | None = hit[1]
         return cached
-    viewer = _load_viewer(settings, session.user_id, session.nonce)
+    viewer = _load_viewer(settings, session.user_id, session.nonce, session.issued)
     with cache.lock:
         if len(cache.entries) > 10_000:  # bound memory: a cache, not a record
             cache.entries.clear()

@@ -228,27 +228,34 @@ def publication_set(
     version: Annotated[int | None, typer.Option(
         help="The version you read with `peel publication status` (refused if it has changed since); "
              "default: the current one.")] = None,
+    override: Annotated[str | None, typer.Option(
+        help="Release although data queries are open or forces have not signed off: the reason (audited, "
+             "listed in Annex A).")] = None,
     by: ByOption = None,
     fmt: Annotated[ShortFormat, typer.Option("--format", help="Output for people or machines.")] = (
         ShortFormat.table),
 ) -> None:
     """Change a publication's state: draft -> embargoed (needs --release-at) or published; embargoed ->
-    published, or back to draft or a new release time before the release time. A published publication never
-    changes (a correction is a new publication).
+    published, or back to draft or a new release time before the release time. Embargo and publication are
+    refused (exit 7, listing why) while error data queries are unresolved or forces have not signed off,
+    unless --override gives the reason. Once published, its records change only as corrections.
 
     Example: peel publication set peel-effectiveness-2017 --state embargoed --release-at 2018-03-22T00:01:00+00:00
     """
     from datetime import UTC
 
+    from peelkit import config
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.publication_state import get_status, set_status
+    from peelkit.warehouse import current_returns
 
     try:
         publication_id = _publication_id(publication)
         when = _parse_time(release_at)
         with session_scope(actor=by or current_user()) as session:
             expected = get_status(session, publication_id).version if version is None else version
-            status = set_status(session, publication_id, state, when, expected)
+            status = set_status(session, publication_id, state, when, expected, override=override,
+                                current_returns=current_returns(config.warehouse_path()))
     except PeelError as error:
         _fail(error, fmt.value)
         return

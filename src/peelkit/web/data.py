@@ -2,9 +2,9 @@
 `peel publish` renders from, so the web shows exactly what the published report shows), the publications'
 states, the map geometry, the page data built from them (peelkit.web.pages), and what a viewer may see of it.
 
-Freshness. The ledger part (judgments, areas, narrative) and the publications' states change through audited
-edits, so the audit log's highest id is the ledger's version: it is read at most once a second, and a new
-version reloads the ledger part and drops the page data built from the old one. The warehouse part (indicator
+Freshness. Every committed change to the ledger, from any process, raises its change counter in the same
+transaction (peelkit.ledger.changes): the counter is read at most once a second, and a new value reloads the
+ledger part and the publications' states and drops the page data built from the old ones. The warehouse part (indicator
 results) is reloaded when the warehouse file changes. Work side saves call :meth:`PublicationCache.invalidate`
 so an editor sees the change on the next page at once.
 """
@@ -20,8 +20,6 @@ from collections.abc import Callable, Hashable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
-
-from sqlalchemy import func, select
 
 from peelkit import forces
 from peelkit.forces import ENGLAND_AND_WALES
@@ -80,10 +78,10 @@ class PublicationCache:
 
     def _read_ledger_version(self) -> int:
         from peelkit.ledger import db
-        from peelkit.ledger.base import AuditLog
+        from peelkit.ledger.changes import current_version
 
         with db.session_scope(self.ledger_url, actor="web") as session:
-            return int(session.scalar(select(func.max(AuditLog.id))) or 0)
+            return current_version(session)
 
     def _read_warehouse_stamp(self) -> int:
         from peelkit import config

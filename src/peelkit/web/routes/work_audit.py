@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peelkit.ledger.base import AuditLog
+from peelkit.ledger.history import QUIET
 from peelkit.web.routes.work_common import uk_time
 
 TABLE_LABELS = {
@@ -20,9 +20,10 @@ TABLE_LABELS = {
     "data_query": "Data query",
     "return_signoff": "Sign-off",
     "publication_state": "Publication state",
+    "correction": "Correction",
 }
 # Bookkeeping columns: they change on every save and say nothing to a reader.
-_QUIET = frozenset({"id", "version", "created_at", "updated_at", "recorded_at", "fingerprint", "password_hash"})
+_QUIET = QUIET
 # Where a record belongs: the page already says so, so an insert does not repeat it.
 _CONTEXT = frozenset({"force_code", "publication_id"})
 _LONGEST = 80
@@ -56,26 +57,13 @@ def entry(row: AuditLog) -> dict[str, Any]:
             "record_id": row.record_id, "action": row.action, "changes": describe_changes(row.before, row.after)}
 
 
-def _matches(column: str, values: Collection[Any], as_int: bool = False) -> ColumnElement[bool]:
-    after = AuditLog.after[column].as_integer() if as_int else AuditLog.after[column].as_string()
-    before = AuditLog.before[column].as_integer() if as_int else AuditLog.before[column].as_string()
-    return or_(after.in_(list(values)), before.in_(list(values)))
+def force_audit(session: Session, force_code: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest audit rows of a force's ledger records (peelkit.ledger.history: the same as the CLI's)."""
+    from peelkit.ledger.history import force_history
 
-
-def force_audit(session: Session, force_code: str, area_ids: Sequence[int], sample_ids: Sequence[int],
-                limit: int = 20) -> list[dict[str, Any]]:
-    """The newest audit rows of a force's ledger records: judgments, areas and their statuses, narrative and
-    its sampled files' review answers."""
-    conditions: list[ColumnElement[bool]] = [
-        and_(AuditLog.table_name.in_(("judgment", "improvement_area", "narrative")),
-             _matches("force_code", [force_code]))
-    ]
-    if area_ids:
-        conditions.append(and_(AuditLog.table_name == "improvement_status", _matches("area_id", area_ids, True)))
-    if sample_ids:
-        conditions.append(and_(AuditLog.table_name == "file_review_answer", _matches("sample_id", sample_ids, True)))
-    rows = session.scalars(select(AuditLog).where(or_(*conditions)).order_by(AuditLog.id.desc()).limit(limit))
-    return [entry(row) for row in rows]
+    return [{"id": c.id, "at": c.at.isoformat(), "when": uk_time(c.at), "who": c.actor, "table": c.table_name,
+             "what": TABLE_LABELS.get(c.table_name, c.table_name), "record_id": c.record_id, "action": c.action,
+             "changes": describe_changes(c.before, c.after)} for c in force_history(session, force_code, limit)]
 
 
 def record_audit(session: Session, table: str, record_id: str, limit: int = 50) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from peelkit.errors import PeelError
+from peelkit.errors import PeelError, RecordRuleError
 from peelkit.indicators.publication import Publication
 from peelkit.ledger import publication_state as ps
 from peelkit.ledger.base import ConflictError
@@ -26,6 +26,7 @@ from peelkit.web.routes.work_common import (
     parse_uk_local,
     publication_or_404,
     saved,
+    settings,
     strip_json,
     uk_local_input,
     uk_time,
@@ -44,11 +45,15 @@ def control_data(session: Session, request: Request, pub: Publication,
     clock = now(request)
     released = status.is_public(clock)
     open_embargo = status.state == "embargoed" and not released
+    gate = ps.gate_problems(session, pub.id, _current_returns(request)) if status.state != "published" else []
     return {
         "publication": {"id": pub.id, "title": pub.title},
+        "gate": gate,
+        "override": {"reason": status.override_reason, "detail": list(status.override_detail)},
         "status": {"state": status.state, "label": STATE_LABELS[status.state], "release_at": iso(status.release_at),
                    "release": uk_time(status.release_at) if status.release_at else None, "version": status.version,
-                   "public": released},
+                   "public": released, "released_at": iso(status.released_at),
+                   "released": uk_time(status.released_at) if status.released_at else None},
         "now": uk_time(clock),
         "can_embargo": status.state == "draft" or open_embargo,
         "can_publish": status.state != "published",
@@ -71,8 +76,14 @@ def control_page(request: Request, viewer: Analyst, publication: str) -> Respons
     return page(request, "work/control.html", data)
 
 
+def _current_returns(request: Request) -> dict[str, int] | None:
+    from peelkit import warehouse
+
+    return warehouse.current_returns(settings(request).warehouse_path)
+
+
 def _change(request: Request, viewer: Viewer, pub: Publication, state: str, release_value: str,
-            version: str) -> Response:
+            version: str, override: str = "") -> Response:
     errors = FormErrors()
     release = None
     if state == "embargoed":
@@ -91,29 +102,35 @@ def _change(request: Request, viewer: Viewer, pub: Publication, state: str, rele
     if not errors:
         try:
             with ledger(request, viewer) as session:
-                expected = int(version) if version.strip().isdigit() else 0
-                ps.set_status(session, pub.id, state, release, expected, now=now(request))
+                if not version.strip().isdigit():
+                    raise ConflictError("this publication's state")  # a form without the version it read
+                ps.set_status(session, pub.id, state, release, int(version), now=now(request),
+                              override=override or None, current_returns=_current_returns(request))
         except ConflictError:
             conflict = True
+        except RecordRuleError as error:
+            errors.add("override", str(error).split("\n", 1)[0] + " Give a reason to release anyway, or resolve them.")
         except PeelError as error:
             errors.add("release_at" if state == "embargoed" else "state", str(error))
     if errors or conflict:
         with ledger(request, viewer) as session:
             data = control_data(session, request, pub, release_value if state == "embargoed" else None)
         data["errors"], data["conflict"], data["attempted"] = errors.to_dict(), conflict, STATE_LABELS[state]
+        data["override_value"] = override
         return page(request, "work/control.html", data, status_code=409 if conflict else 400)
     return saved(request, f"/publications/{pub.id}/control", state)
 
 
 @router.post("/publications/{publication}/control/embargo", dependencies=CSRF)
 def embargo(request: Request, viewer: Analyst, publication: str, release_at: Annotated[str, Form()] = "",
-            version: Annotated[str, Form()] = "") -> Response:
-    return _change(request, viewer, publication_or_404(publication), "embargoed", release_at, version)
+            version: Annotated[str, Form()] = "", override: Annotated[str, Form()] = "") -> Response:
+    return _change(request, viewer, publication_or_404(publication), "embargoed", release_at, version, override)
 
 
 @router.post("/publications/{publication}/control/publish", dependencies=CSRF)
-def publish(request: Request, viewer: Analyst, publication: str, version: Annotated[str, Form()] = "") -> Response:
-    return _change(request, viewer, publication_or_404(publication), "published", "", version)
+def publish(request: Request, viewer: Analyst, publication: str, version: Annotated[str, Form()] = "",
+            override: Annotated[str, Form()] = "") -> Response:
+    return _change(request, viewer, publication_or_404(publication), "published", "", version, override)
 
 
 @router.post("/publications/{publication}/control/draft", dependencies=CSRF)

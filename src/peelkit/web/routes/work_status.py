@@ -41,16 +41,7 @@ def _warehouse_path(request: Request) -> Path:
     return path
 
 
-def current_returns(path: Path) -> dict[str, int] | None:
-    """Force code -> import id of its current return; None when there is no warehouse."""
-    if not path.exists():
-        return None
-    con = warehouse.connect(path, read_only=True)
-    try:
-        rows = con.execute(f"SELECT area_code, import_id FROM ({warehouse.CURRENT_RETURNS_SQL})").fetchall()
-    finally:
-        con.close()
-    return {str(code): int(import_id) for code, import_id in rows}
+current_returns = warehouse.current_returns
 
 
 def _own_returns(path: Path, force_code: str) -> list[dict[str, Any]]:
