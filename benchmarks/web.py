@@ -180,7 +180,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         print("preparing a scratch PEEL_HOME with the real data (not timed)...", flush=True)
         env = prepare(Path(scratch) / "home", data)
-        subprocess.run([PEEL, "publication", "set", PUBLICATION, "--state", "published", "--by", "benchmark"],
+        subprocess.run([PEEL, "publication", "set", PUBLICATION, "--state", "published", "--by", "benchmark",
+                        "--override", "benchmark: synthetic returns"],
                        env=env, check=True, stdout=subprocess.DEVNULL)
         script = Path(scratch) / "report.lua"
         script.write_text(WRK_SCRIPT)

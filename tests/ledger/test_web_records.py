@@ -42,7 +42,7 @@ def test_users_and_publication_state_are_audited_without_the_password_hash(ledge
     now = datetime(2018, 3, 1, 12, tzinfo=UTC)
     with session_scope(ledger_url, actor="admin") as session:
         add_user(session, "kent", "force", "correct horse battery staple", force_code="Kent")
-        state = set_publication_status(session, PUB, "embargoed", now + timedelta(days=21), 0, now=now)
+        state = set_publication_status(session, PUB, "embargoed", now + timedelta(days=21), 0, now=now, override="test")
     with session_scope(ledger_url) as session:
         user = authenticate(session, "kent", "correct horse battery staple")
         assert user is not None and user.force_code == KENT
@@ -53,4 +53,4 @@ def test_users_and_publication_state_are_audited_without_the_password_hash(ledge
         assert {a.table_name for a in audit} == {"users", "publication_state"}
         assert all("argon2" not in repr(a.after) for a in audit)
     with pytest.raises(ConflictError), session_scope(ledger_url, actor="admin") as session:
-        set_publication_status(session, PUB, "published", None, state.version - 1, now=now)
+        set_publication_status(session, PUB, "published", None, state.version - 1, now=now, override="test")

@@ -391,7 +391,7 @@ def test_real_data_force_page_map_and_grades(peel_home: Any, data_dir: Any, cloc
     url = f"sqlite:///{peel_home / 'ledger.sqlite3'}"
     with db.session_scope(url, actor="test") as session:
         import_grades(session, data_dir / "hmicfrs" / "peel_effectiveness_grades_2015_2018.csv")
-        set_status(session, PUBLICATION, "published", None, 0)
+        set_status(session, PUBLICATION, "published", None, 0, override="test")
     app = create_app(WebSettings(warehouse_path=warehouse_path, ledger_url=url, site_dir=peel_home / "site",
                                  secret_key=SECRET, clock=clock))
     with Client(app) as client:

@@ -39,7 +39,7 @@ def published_world(web_template: Path) -> Iterator[None]:
         shutil.copy(web_template / name, HOME / name)
     db._UPGRADED.add(URL)  # copied from a migrated template
     with db.session_scope(URL, actor="test") as session:
-        set_status(session, PUBLICATION, "published", None, 0)
+        set_status(session, PUBLICATION, "published", None, 0, override="test")
     yield
     db.engine_for(URL).dispose()
 

@@ -90,7 +90,8 @@ def test_disable_an_unknown_user(world: World) -> None:
 def test_publication_set_and_status(world: World) -> None:
     code, out = peel("publication", "status", PUBLICATION, "--format", "json")
     assert code == 0 and json.loads(out) == {"publication_id": PUBLICATION, "state": "draft", "release_at": None,
-                                             "version": 0, "public": False}
+                                             "version": 0, "public": False, "released_at": None,
+                                             "override_reason": None, "override_detail": []}
     code, out = peel("publication", "set", PUBLICATION, "--state", "embargoed")
     assert code == 2 and "--release-at" in out
     code, out = peel("publication", "set", PUBLICATION, "--state", "embargoed", "--release-at", "2030-01-01T09:00")
@@ -99,6 +100,9 @@ def test_publication_set_and_status(world: World) -> None:
     assert code != 0 and "not a time" in out
     code, out = peel("publication", "set", PUBLICATION, "--state", "embargoed", "--release-at", "2030-01-01T09:00Z",
                      "--by", "analyst ana")
+    assert code == 7 and "has not signed off" in out  # the gate: no force has signed off
+    code, out = peel("publication", "set", PUBLICATION, "--state", "embargoed", "--release-at", "2030-01-01T09:00Z",
+                     "--by", "analyst ana", "--override", "test release")
     assert code == 0, out
     assert "embargoed" in out and "not public" in out
     status = json.loads(peel("publication", "status", PUBLICATION, "--format", "json")[1])
@@ -106,8 +110,13 @@ def test_publication_set_and_status(world: World) -> None:
     assert status["version"] == 1
     code, out = peel("publication", "set", PUBLICATION, "--state", "published", "--version", "0")
     assert code == 5 and "changed by someone else" in out
-    code, out = peel("publication", "set", PUBLICATION, "--state", "published", "--version", "1", "--format", "json")
+    code, out = peel("publication", "set", PUBLICATION, "--state", "published", "--version", "1", "--format", "json",
+                     "--override", "test release")
     assert code == 0 and json.loads(out)["public"] is True
+    released = json.loads(out)
+    # Published before its embargo's time: released now, and the release time shown is no longer in the future.
+    assert released["released_at"] == released["release_at"] and released["released_at"] < "2030"
+    assert released["override_reason"] == "test release" and released["override_detail"]
     code, out = peel("publication", "set", PUBLICATION, "--state", "draft")
     assert code == 2 and "already published" in out
     code, out = peel("publication", "set", "no-such-publication", "--state", "draft")
@@ -173,7 +182,7 @@ def test_audit_rows_for_users_and_states_never_hold_the_hash(world: World) -> No
          stdin="a long enough password\n")
     peel("users", "password", "auditee", "--password-stdin", stdin="another long password\n")
     peel("users", "disable", "auditee", "--by", "admin")
-    peel("publication", "set", PUBLICATION, "--state", "published", "--by", "analyst ana")
+    peel("publication", "set", PUBLICATION, "--state", "published", "--by", "analyst ana", "--override", "test")
     with db.session_scope(world.ledger_url) as session:
         user = find_user(session, "auditee")
         assert user is not None and user.password_hash.startswith("$argon2")

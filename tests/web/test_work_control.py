@@ -29,7 +29,13 @@ def test_embargo_in_uk_time_then_publish(client: TestClient, login: Login, web_s
     login(client, "ana")
     page = client.get(CONTROL)
     assert page.status_code == 200 and client.get(f"{CONTROL}.json").json()["status"]["state"] == "draft"
-    embargo = post(client, f"{CONTROL}/embargo", {"release_at": "2018-03-22T09:30",
+    gate = client.get(f"{CONTROL}.json").json()["gate"]
+    assert gate and any("has not signed off" in line for line in gate)  # the fixture has no sign-offs
+    refused = post(client, f"{CONTROL}/embargo", {"release_at": "2018-03-22T09:30",
+                                                  "version": hidden(page.text, "version")})
+    assert refused.status_code == 400 and "cannot be released" in refused.text
+    assert _stored(web_settings)[0] == "draft"
+    embargo = post(client, f"{CONTROL}/embargo", {"release_at": "2018-03-22T09:30", "override": "test <b>reason</b>",
                                                   "version": hidden(page.text, "version")})
     assert embargo.status_code == 303 and embargo.headers["location"] == f"{CONTROL}?saved=embargoed"
     assert _stored(web_settings) == ("embargoed", datetime(2018, 3, 22, 9, 30, tzinfo=UTC))  # GMT = UTC in March
@@ -44,10 +50,11 @@ def test_embargo_in_uk_time_then_publish(client: TestClient, login: Login, web_s
     assert _stored(web_settings) == ("embargoed", datetime(2018, 4, 10, 8, 30, tzinfo=UTC))
     assert "10 April 2018, 09:30 BST" in client.get(CONTROL).text
 
-    published = post(client, f"{CONTROL}/publish", {"version": hidden(client.get(CONTROL).text, "version")})
+    published = post(client, f"{CONTROL}/publish", {"version": hidden(client.get(CONTROL).text, "version"),
+                                                    "override": "test reason"})
     assert published.status_code == 303 and _stored(web_settings)[0] == "published"
     final = client.get(CONTROL).text
-    assert "cannot change" in final and f"{CONTROL}/embargo" not in final and f"{CONTROL}/draft" not in final
+    assert "only as corrections" in final and "test reason" in final and "<b>reason" not in final and f"{CONTROL}/embargo" not in final and f"{CONTROL}/draft" not in final
     history = client.get(f"{CONTROL}.json").json()["audit"]
     assert [e["who"] for e in history] == ["ana", "ana", "ana"]
     assert audit_count(web_settings, "publication_state", actor="ana") == 3

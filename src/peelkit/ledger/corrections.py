@@ -22,6 +22,7 @@ from peelkit.errors import RecordRuleError
 from peelkit.ledger.base import Base, utcnow
 
 CORRECTION_KEY = "correction"  # session.info key holding the reason of a correction
+NOW_KEY = "now"  # session.info key: the time that decides what is public (default: the real time)
 MAX_REASON = 2_000
 
 
@@ -127,7 +128,7 @@ def _guard(session: Session, _flush: UOWTransaction, _instances: object) -> None
         keys = [key for key in (_frozen_key(session, obj) for obj in changed) if key is not None]
         if not keys:
             return
-        public = public_publications(session)
+        public = public_publications(session, session.info.get(NOW_KEY))
         hits = [(year, force, what) for year, force, what in keys if year in public]
         if not hits:
             return
@@ -151,5 +152,5 @@ def install() -> None:
         event.listen(Session, "before_flush", _guard, insert=True)
 
 
-__all__ = ["CORRECTION_KEY", "Correction", "CorrectionView", "begin_correction", "corrections_for", "install",
-           "public_publications"]
+__all__ = ["CORRECTION_KEY", "NOW_KEY", "Correction", "CorrectionView", "begin_correction", "corrections_for",
+           "install", "public_publications"]

@@ -138,6 +138,8 @@ def load_ledger(ledger_url: str | None, pub: Publication) -> dict[str, Any]:
         file_review = _file_review(session, pub.year)
         survey = _survey(session, pub.year)
         staff = _staff(session, pub.year)
+        corrections = _corrections(session, pub.id)
+        release = _release_override(session, pub.id)
         out: dict[str, Any] = {}
         for area in forces.forces():
             out[area.code] = {
@@ -147,13 +149,32 @@ def load_ledger(ledger_url: str | None, pub: Publication) -> dict[str, Any]:
                 "file_review": file_review.get(area.code),
                 "survey": survey.get(area.code),
                 "staff_survey": staff.get(area.code),
+                "corrections": corrections.get(area.code, []),
+                "release_override": release,  # publication-wide; kept with each force so a restricted view has it
             }
         return out
 
 
+def _corrections(session: Session, publication_id: str) -> dict[str, list[dict[str, str]]]:
+    from peelkit.ledger.corrections import corrections_for
+
+    return {code: [{"on": _long_date(c.on), "reason": c.reason, "record": c.record, "sentence": c.sentence}
+                   for c in views] for code, views in corrections_for(session, publication_id).items()}
+
+
+def _release_override(session: Session, publication_id: str) -> dict[str, Any] | None:
+    """The reason a publication was released despite open error queries or missing sign-offs, and what it let by."""
+    from peelkit.ledger.publication_state import get_status
+
+    status = get_status(session, publication_id)
+    if not status.override_reason:
+        return None
+    return {"reason": status.override_reason, "detail": list(status.override_detail)}
+
+
 def _empty() -> dict[str, Any]:
     return {"judgments": None, "areas": [], "narratives": {}, "file_review": None, "survey": None,
-            "staff_survey": None}
+            "staff_survey": None, "corrections": [], "release_override": None}
 
 
 def _framework(pub: Publication) -> fw.Framework | None:
@@ -457,6 +478,7 @@ def force_context(data: PublicationData, force_code: str,
         "file_review": ledger.get("file_review"), "survey": ledger.get("survey"),
         "staff_survey": ledger.get("staff_survey"),
         "no_narrative": NO_NARRATIVE, "no_narrative_section": NO_NARRATIVE_SECTION,
+        "corrections": ledger.get("corrections") or [], "release_override": ledger.get("release_override"),
     }
 
 

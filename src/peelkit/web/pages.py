@@ -185,7 +185,7 @@ def force_page(data: PublicationData, force_code: str) -> dict[str, Any]:
         "year": context["year"], "synthetic": context["synthetic"],
         "figures": figures, "footnotes": context["footnotes"],
         "overall": context["overall"], "movement": context["movement"],
-        "judgments": questions, "areas": areas,
+        "judgments": questions, "areas": areas, "corrections": context["corrections"],
         "links": {"report_html": f"{base}/report", "report_pdf": f"{base}/report.pdf", "data_csv": f"{base}/data.csv",
                   "compare": f"/publications/{pub.id}/compare"},
     }

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from peelkit.errors import PeelError
+from peelkit.errors import PeelError, RecordRuleError
 from peelkit.ledger import frameworks as fw
 from peelkit.ledger import improvements as imp
 from peelkit.ledger.base import ConflictError
@@ -77,9 +77,10 @@ def new_area_page(request: Request, viewer: Inspector, publication: str, slug: s
 def raise_area(request: Request, viewer: Inspector, publication: str, slug: str,
                kind: Annotated[str, Form()] = "", question: Annotated[str, Form()] = "",
                text: Annotated[str, Form()] = "", predecessor: Annotated[str, Form()] = "",
-               on: Annotated[str, Form()] = "") -> Response:
+               on: Annotated[str, Form()] = "", correction: Annotated[str, Form()] = "") -> Response:
     target = target_or_404(publication, slug)
-    values = {"kind": kind, "question": question, "text": text, "predecessor": predecessor, "on": on}
+    values = {"kind": kind, "question": question, "text": text, "predecessor": predecessor, "on": on,
+              "correction": correction}
     errors = FormErrors()
     if kind not in KIND_LABELS:
         errors.add("kind", "Choose whether this is an area for improvement or a cause of concern")
@@ -96,9 +97,11 @@ def raise_area(request: Request, viewer: Inspector, publication: str, slug: str,
             errors.add("predecessor", "Choose an earlier area from the list, or none")
     if not errors:
         try:
-            with ledger(request, viewer) as session:
+            with ledger(request, viewer, correction) as session:
                 imp.raise_area(session, target.area.code, target.framework.id, question, text, kind=kind,
                                predecessor_id=earlier, on=day)
+        except RecordRuleError as error:
+            errors.add("correction", str(error))
         except PeelError as error:
             errors.add("predecessor" if earlier is not None else "text", str(error))
     if errors:
@@ -153,9 +156,10 @@ def area_status_page(request: Request, viewer: Inspector, publication: str, slug
 @router.post("/ledger/{publication}/forces/{slug}/areas/{area_id}/status", dependencies=CSRF)
 def set_area_status(request: Request, viewer: Inspector, publication: str, slug: str, area_id: str,
                     status: Annotated[str, Form()] = "", evidence: Annotated[str, Form()] = "",
-                    on: Annotated[str, Form()] = "", version: Annotated[str, Form()] = "") -> Response:
+                    on: Annotated[str, Form()] = "", version: Annotated[str, Form()] = "",
+                    correction: Annotated[str, Form()] = "") -> Response:
     target = target_or_404(publication, slug)
-    values = {"status": status, "evidence": evidence, "on": on}
+    values = {"status": status, "evidence": evidence, "on": on, "correction": correction}
     errors = FormErrors()
     if status not in STATUS_LABELS:
         errors.add("status", "Choose the area's status")
@@ -165,11 +169,13 @@ def set_area_status(request: Request, viewer: Inspector, publication: str, slug:
         area_pk = _area_or_404(session, target, area_id).id
     if not errors:
         try:
-            with ledger(request, viewer) as session:
+            with ledger(request, viewer, correction) as session:
                 imp.set_status(session, area_pk, status, on=day, evidence=evidence.strip() or None,
                                expected_version=parse_version(version))
         except ConflictError:
             conflict = True
+        except RecordRuleError as error:
+            errors.add("correction", str(error))
         except PeelError as error:
             errors.add("status", str(error))
     if errors or conflict:

@@ -58,10 +58,15 @@ def now(request: Request) -> datetime:
 
 
 @contextmanager
-def ledger(request: Request, viewer: Viewer) -> Iterator[Session]:
-    """One transaction on the ledger, every audit row naming the signed-in user."""
+def ledger(request: Request, viewer: Viewer, correction: str | None = None) -> Iterator[Session]:
+    """One transaction on the ledger, every audit row naming the signed-in user; `correction` is the reason
+    given when the change corrects a published record (peelkit.ledger.corrections)."""
+    from peelkit.ledger.corrections import NOW_KEY, begin_correction
+
     actor = viewer.name or viewer.role
     with db.session_scope(settings(request).ledger_url, actor=actor) as session:
+        session.info[NOW_KEY] = now(request)  # the app's clock decides what is public, here as on every page
+        begin_correction(session, correction)
         yield session
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peelkit.errors import PeelError
+from peelkit.errors import PeelError, RecordRuleError
 from peelkit.indicators.publication import available
 from peelkit.ledger import frameworks as fw
 from peelkit.ledger.base import ConflictError
@@ -185,10 +185,11 @@ def judgment_page(request: Request, viewer: Inspector, publication: str, slug: s
 @router.post("/ledger/{publication}/forces/{slug}/judgments/{question_id}", dependencies=CSRF)
 def save_judgment(request: Request, viewer: Inspector, publication: str, slug: str, question_id: str,
                   grade: Annotated[str, Form()] = "", inspected: Annotated[str, Form()] = "",
-                  evidence: Annotated[str, Form()] = "", version: Annotated[str, Form()] = "") -> Response:
+                  evidence: Annotated[str, Form()] = "", version: Annotated[str, Form()] = "",
+                  correction: Annotated[str, Form()] = "") -> Response:
     target = target_or_404(publication, slug)
     question = _question_or_404(target, question_id)
-    values = {"grade": grade, "inspected": inspected, "evidence": evidence}
+    values = {"grade": grade, "inspected": inspected, "evidence": evidence, "correction": correction}
     errors = FormErrors()
     allowed = [c["value"] for c in _grade_choices(question, target.framework)]
     if grade not in allowed:
@@ -199,7 +200,7 @@ def save_judgment(request: Request, viewer: Inspector, publication: str, slug: s
     if not errors:
         expected = parse_version(version)
         try:
-            with ledger(request, viewer) as session:
+            with ledger(request, viewer, correction) as session:
                 existing = find_judgment(session, target, question.id)
                 if expected is None and existing is not None:
                     raise ConflictError(existing.describe())
@@ -216,6 +217,8 @@ def save_judgment(request: Request, viewer: Inspector, publication: str, slug: s
                     confidence=existing.confidence if existing else None, expected_version=expected)
         except ConflictError:
             conflict = True
+        except RecordRuleError as error:
+            errors.add("correction", str(error))
         except PeelError as error:
             errors.add("grade", str(error))
     if errors or conflict:

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peelkit.errors import PeelError
+from peelkit.errors import PeelError, RecordRuleError
 from peelkit.ledger.base import ConflictError
 from peelkit.ledger.narrative import MAX_LENGTH, Narrative, set_narrative
 from peelkit.publish.markdown import render_markdown
@@ -70,7 +70,7 @@ def narrative_page(request: Request, viewer: Inspector, publication: str, slug: 
 @router.post("/ledger/{publication}/forces/{slug}/narrative/{section}", dependencies=CSRF)
 def save_narrative(request: Request, viewer: Inspector, publication: str, slug: str, section: str,
                    text: Annotated[str, Form()] = "", version: Annotated[str, Form()] = "",
-                   action: Annotated[str, Form()] = "save") -> Response:
+                   action: Annotated[str, Form()] = "save", correction: Annotated[str, Form()] = "") -> Response:
     target = target_or_404(publication, slug)
     chosen = _section_or_404(target, section)
     # Browsers send Windows line ends from a textarea; keep the stored Markdown in one form.
@@ -93,19 +93,21 @@ def save_narrative(request: Request, viewer: Inspector, publication: str, slug: 
     conflict = False
     expected = parse_version(version)
     try:
-        with ledger(request, viewer) as session:
+        with ledger(request, viewer, correction) as session:
             existing = _saved_row(session, target, chosen)
             if expected is None and existing is not None:
                 raise ConflictError(existing.describe())
             set_narrative(session, target.area.code, target.framework.id, chosen, text, expected)
     except ConflictError:
         conflict = True
+    except RecordRuleError as error:
+        errors.add("correction", str(error))
     except PeelError as error:
         errors.add("text", str(error))
     if conflict or errors:
         with ledger(request, viewer) as session:
             data = narrative_data(session, target, chosen, text)
-        data["errors"], data["conflict"] = errors.to_dict(), conflict
+        data["errors"], data["conflict"], data["correction_value"] = errors.to_dict(), conflict, correction
         return render_ledger(request, viewer, target, "work/narrative.html", data,
                              status_code=409 if conflict else 400)
     return saved(request, target.base, "narrative")
