@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Literal, get_args
 
 from sqlalchemy import Boolean, DateTime, Integer, String, select
@@ -174,9 +174,7 @@ def set_password(session: Session, name: str, password: str) -> User:
     return user
 
 
-def session_predates_credentials(user: User, issued: datetime) -> bool:
-    """True when a session issued at `issued` (aware or naive UTC) began before the user's last password change."""
-    if user.credentials_changed_at is None:
-        return False
-    issued_naive = issued.astimezone(UTC).replace(tzinfo=None) if issued.tzinfo else issued
-    return issued_naive < user.credentials_changed_at
+def credentials_stamp(user: User) -> str:
+    """Changes whenever the password is changed: a session carries the stamp it began under, and is refused once
+    it differs (clock-free, so every worker and process agrees)."""
+    return user.credentials_changed_at.isoformat() if user.credentials_changed_at else ""

@@ -72,6 +72,7 @@ class SessionData:
     user_id: int
     nonce: str
     issued: datetime
+    credentials: str = ""  # the user's credentials stamp when the session began
 
 
 def _read_session(request: Request) -> SessionData | None:
@@ -83,7 +84,8 @@ def _read_session(request: Request) -> SessionData | None:
         settings = _settings(request)
         try:
             payload = _serializer(settings).loads(raw)
-            found = SessionData(int(payload["u"]), str(payload["n"]), datetime.fromisoformat(payload["t"]))
+            found = SessionData(int(payload["u"]), str(payload["n"]), datetime.fromisoformat(payload["t"]),
+                                str(payload.get("c", "")))
         except (BadSignature, KeyError, TypeError, ValueError):
             found = None
         if found is not None and not _live(found, settings.clock(), _revoked(request)):
@@ -106,15 +108,16 @@ class _UserCache:
     lock: Lock = field(default_factory=Lock)
 
 
-def _load_viewer(settings: WebSettings, user_id: int, nonce: str, issued: datetime) -> Viewer | None:
+def _load_viewer(settings: WebSettings, user_id: int, nonce: str, credentials: str) -> Viewer | None:
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.sign_in import is_signed_out
-    from peelkit.ledger.users import get_user, session_predates_credentials
+    from peelkit.ledger.users import credentials_stamp, get_user
 
     with session_scope(settings.ledger_url, actor="web") as session:
         user = get_user(session, user_id)
+        # A password changed since the session began ends it, as disabling the user does.
         if user is None or not user.active or is_signed_out(session, nonce) \
-                or session_predates_credentials(user, issued):
+                or credentials_stamp(user) != credentials:
             return None
         return Viewer(user.id, user.name, cast(ViewerRole, user.role), user.force_code)
 
@@ -131,7 +134,7 @@ def _cached_viewer(request: Request, session: SessionData) -> Viewer | None:
     if hit is not None and now - hit[0] < settings.user_cache_seconds:
         cached: Viewer | None = hit[1]
         return cached
-    viewer = _load_viewer(settings, session.user_id, session.nonce, session.issued)
+    viewer = _load_viewer(settings, session.user_id, session.nonce, session.credentials)
     with cache.lock:
         if len(cache.entries) > 10_000:  # bound memory: a cache, not a record
             cache.entries.clear()
@@ -320,11 +323,21 @@ def login(request: Request, name: str, password: str) -> Viewer | None:
     return viewer
 
 
+def _credentials(settings: WebSettings, user_id: int) -> str:
+    from peelkit.ledger.db import session_scope
+    from peelkit.ledger.users import credentials_stamp, get_user
+
+    with session_scope(settings.ledger_url, actor="web") as session:
+        user = get_user(session, user_id)
+        return credentials_stamp(user) if user is not None else ""
+
+
 def start_session(request: Request, response: Response, viewer: Viewer) -> None:
     """Set a fresh session cookie (a new nonce: a session fixed before sign-in is never reused)."""
     settings = _settings(request)
     assert viewer.user_id is not None
-    payload = {"u": viewer.user_id, "n": secrets.token_urlsafe(24), "t": settings.clock().isoformat()}
+    payload = {"u": viewer.user_id, "n": secrets.token_urlsafe(24), "t": settings.clock().isoformat(),
+               "c": _credentials(settings, viewer.user_id)}
     response.set_cookie(SESSION_COOKIE, _serializer(settings).dumps(payload),
                         max_age=int(SESSION_MAX_AGE.total_seconds()), path="/", secure=settings.https,
                         httponly=True, samesite="lax")

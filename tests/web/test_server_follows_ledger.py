@@ -1,0 +1,110 @@
+"""A running `peel serve` follows every change another `peel` process commits to the ledger, within seconds:
+publication, return to draft before a release time (the embargo must hold at that time), a moved release time,
+and inspectors' saves. Nothing here calls the app's cache: the server is a separate process, as in use."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.helpers import run_peel
+from tests.web.conftest import PUBLICATION, SECRET, World, _free_port
+
+API = f"/api/v1/publications/{PUBLICATION}"
+FORCE_PAGE = f"/publications/{PUBLICATION}/forces/warwickshire"
+
+
+@pytest.fixture
+def server(world: World) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "PEEL_HOME": str(world.home), "PEEL_DATABASE_URL": world.ledger_url,
+           "PEEL_SECRET_KEY": SECRET, "PEEL_SITE_DIR": str(world.home / "site")}
+    process = subprocess.Popen([sys.executable, "-m", "peelkit.cli", "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(lambda: _status(base + "/") == 200, 30, "the server did not start")
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except OSError:
+        return 0
+
+
+def _json(url: str) -> dict[str, object]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        found: dict[str, object] = json.loads(response.read())
+        return found
+
+
+def _wait(condition: Callable[[], bool], seconds: float, message: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(message)
+        time.sleep(0.2)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@pytest.mark.slow
+def test_embargo_withdrawn_elsewhere_holds_at_its_release_time(server: str) -> None:
+    assert _status(server + API) == 404  # a draft
+    release = datetime.now(UTC) + timedelta(seconds=6)
+    run_peel("publication", "set", PUBLICATION, "--state", "embargoed", "--release-at", _iso(release),
+             "--override", "test", "--by", "analyst")
+    assert _status(server + API) == 404  # embargoed, before its time
+    run_peel("publication", "set", PUBLICATION, "--state", "draft", "--by", "analyst")
+    time.sleep(max(0.0, (release - datetime.now(UTC)).total_seconds()) + 2)
+    # The issue's repro: at the old release time an anonymous visitor must still be refused.
+    assert _status(server + API) == 404
+    assert _status(server + FORCE_PAGE) == 404
+
+    # A release time set (and moved) from another process is followed too.
+    release = datetime.now(UTC) + timedelta(hours=5)
+    run_peel("publication", "set", PUBLICATION, "--state", "embargoed", "--release-at", _iso(release),
+             "--override", "test", "--by", "analyst")
+    soon = datetime.now(UTC) + timedelta(seconds=3)
+    run_peel("publication", "set", PUBLICATION, "--state", "embargoed", "--release-at", _iso(soon),
+             "--override", "test", "--by", "analyst")
+    _wait(lambda: _status(server + API) == 200, 15, "the moved release time did not reach the server")
+
+
+@pytest.mark.slow
+def test_publishing_and_inspectors_saves_reach_a_running_server(server: str) -> None:
+    assert _status(server + FORCE_PAGE) == 404
+    run_peel("publication", "set", PUBLICATION, "--state", "published", "--override", "test", "--by", "analyst")
+    _wait(lambda: _status(server + FORCE_PAGE + ".json") == 200, 10, "publishing did not reach the server")
+    run_peel("ledger", "record-judgment", "--force", "Warwickshire", "--year", "2017", "--question", "overall",
+             "--grade", "Outstanding", "--by", "inspector", "--correction", "grade transcribed wrongly")
+
+    def shows_the_correction() -> bool:
+        page = _json(server + FORCE_PAGE + ".json")
+        return bool(page.get("corrections")) and "Outstanding" in json.dumps(page.get("overall"))
+
+    _wait(shows_the_correction, 10, "the corrected judgment did not reach the running server")
+    page = _json(server + FORCE_PAGE + ".json")
+    corrections = page["corrections"]
+    assert isinstance(corrections, list) and "Corrected on" in corrections[0]["sentence"]
+    assert "grade transcribed wrongly" in corrections[0]["sentence"]
