@@ -31,7 +31,7 @@ def test_force_audit_lists_only_that_forces_records(ledger_url: str) -> None:
         session.flush()
         set_status(session, warks_area.id, "in_progress")
     with session_scope(ledger_url) as session:
-        rows = force_audit(session, WARKS, [warks_area.id], [])
+        rows = force_audit(session, WARKS)
     text = repr(rows)
     assert "Supervise better" in text and "Good" in text and "in_progress" in text
     assert "KENT" not in text and "Inadequate" not in text

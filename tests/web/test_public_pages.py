@@ -19,6 +19,7 @@ from peelkit.forces import ENGLAND_AND_WALES
 from peelkit.indicators.engine import evaluate_publication
 from peelkit.indicators.publication import load
 from peelkit.ledger import db
+from peelkit.ledger.corrections import begin_correction
 from peelkit.ledger.improvements import raise_area
 from peelkit.ledger.narrative import set_narrative
 from peelkit.web import data as store
@@ -314,6 +315,7 @@ def test_a_force_user_sees_its_new_draft_content_at_once(client: TestClient, log
 def test_hostile_ledger_text_is_escaped_everywhere(published: None, client: TestClient, world: World,
                                                    app: Any) -> None:
     with db.session_scope(world.ledger_url, actor="ian") as session:
+        begin_correction(session, "published text corrected")
         raise_area(session, "Warwickshire", "2017", "Q3_protecting_vulnerable_people", HOSTILE)
         set_narrative(session, "Warwickshire", "2017", "overview", f"Overview {HOSTILE}")
     store.cache_for(app.state).invalidate()
@@ -352,6 +354,7 @@ def test_force_page_is_built_once_until_the_ledger_changes(published: None, clie
     client.get(WARKS_PAGE)
     assert len(built) == 2
     with db.session_scope(world.ledger_url, actor="ian") as session:
+        begin_correction(session, "published text corrected")
         set_narrative(session, "Kent", "2017", "overview", "Anything audited is a new ledger version.")
     cache.invalidate()
     client.get(WARKS_PAGE)

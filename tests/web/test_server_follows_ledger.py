@@ -12,22 +12,41 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.helpers import run_peel
+from tests.ledger.conftest import _admin, pg_template, postgres_server  # noqa: F401 (fixtures)
 from tests.web.conftest import PUBLICATION, SECRET, World, _free_port
 
 API = f"/api/v1/publications/{PUBLICATION}"
 FORCE_PAGE = f"/publications/{PUBLICATION}/forces/warwickshire"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request: pytest.FixtureRequest, world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The world's SQLite ledger, or a fresh migrated PostgreSQL one; the `peel` processes use it too."""
+    if request.param == "sqlite":
+        yield world.ledger_url
+        return
+    server = request.getfixturevalue("postgres_server")
+    template = request.getfixturevalue("pg_template")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    _admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
+    monkeypatch.setenv("PEEL_DATABASE_URL", f"{server}/{name}")
+    try:
+        yield f"{server}/{name}"
+    finally:
+        _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
-def server(world: World) -> Iterator[str]:
+def server(world: World, ledger_url: str) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "PEEL_HOME": str(world.home), "PEEL_DATABASE_URL": world.ledger_url,
+    env = {**os.environ, "PEEL_HOME": str(world.home), "PEEL_DATABASE_URL": ledger_url,
            "PEEL_SECRET_KEY": SECRET, "PEEL_SITE_DIR": str(world.home / "site")}
     process = subprocess.Popen([sys.executable, "-m", "peelkit.cli", "serve", "--port", str(port)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

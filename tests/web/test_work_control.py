@@ -56,6 +56,8 @@ def test_embargo_in_uk_time_then_publish(client: TestClient, login: Login, web_s
     final = client.get(CONTROL).text
     assert "only as corrections" in final and "test reason" in final and "<b>reason" not in final
     assert f"{CONTROL}/embargo" not in final and f"{CONTROL}/draft" not in final
+    report = client.get(f"/publications/{PUBLICATION}/forces/warwickshire/report").text
+    assert "Released despite open checks" in report and "test reason" in report  # Annex A names the override
     history = client.get(f"{CONTROL}.json").json()["audit"]
     assert [e["who"] for e in history] == ["ana", "ana", "ana"]
     assert audit_count(web_settings, "publication_state", actor="ana") == 3

@@ -80,6 +80,7 @@ class _Inputs:
     notes: list[str] = field(default_factory=list)
     shown: tuple[float, float] | None = None  # a combined group's figure, shown for each member
     synthetic: bool = False
+    left_out: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a comparator's: reason -> force codes
 
 
 class Engine:
@@ -316,8 +317,9 @@ class Engine:
             ew.notes.append("no force has a figure" + (f": {reasons.most_common(1)[0][0]}" if reasons else ""))
             return ew
         ew.numerator, ew.denominator, ew.synthetic = pooled.numerator, pooled.denominator, pooled.synthetic
+        ew.left_out = pooled.left_out
         for reason, codes in pooled.left_out.items():
-            ew.notes.append(f"excludes {_names(list(codes))} ({reason})")
+            ew.notes.append(_excludes(list(codes), reason))
             if reason != EXCLUDED_REASON:
                 ew.status = "partial"
         return ew
@@ -349,8 +351,10 @@ class Engine:
                       lower_95=_finite(estimate95.lower), upper_95=_finite(estimate95.upper),
                       lower_99_8=_finite(estimate998.lower), upper_99_8=_finite(estimate998.upper),
                       comparison="", status=inputs.status, note="; ".join(inputs.notes),
-                      display=display(value, indicator.kind), extra={**extra, "synthetic": inputs.synthetic}
-                      ), estimate95
+                      display=display(value, indicator.kind),
+                      extra={**extra, "synthetic": inputs.synthetic,
+                             **({"left_out": {k: list(v) for k, v in inputs.left_out.items()}}
+                                if inputs.left_out else {})}), estimate95
 
 
 EXCLUDED_REASON = "excluded from this indicator"
@@ -413,6 +417,28 @@ def _shift(period: Period, months: int) -> Period:
     return months_to(month_end(end.year, end.month), period.months)
 
 
+def _excludes(codes: list[str], reason: str, hidden: int = 0) -> str:
+    names = _names(codes).split(", ") if codes else []
+    if hidden:
+        names.append(f"{hidden} other force{'s' if hidden != 1 else ''}")
+    return f"excludes {', '.join(names)} ({reason})"
+
+
+def note_for_viewer(result: Result, visible: frozenset[str]) -> Result:
+    """A comparator's result as a viewer who may see only `visible` forces may see it: the forces it leaves out
+    are named only where visible, the rest counted (before publication, that a force has no usable figure is
+    itself something about that force)."""
+    left_out: dict[str, list[str]] = result.extra.get("left_out") or {}
+    if not left_out or all(code in visible for codes in left_out.values() for code in codes):
+        return result
+    parts = [part for part in result.note.split("; ") if part and not part.startswith("excludes ")]
+    for reason, codes in left_out.items():
+        shown = [code for code in codes if code in visible]
+        parts.append(_excludes(shown, reason, len(codes) - len(shown)))
+    extra = {**result.extra, "left_out": {k: [c for c in v if c in visible] for k, v in left_out.items()}}
+    return replace(result, note="; ".join(parts), extra=extra)
+
+
 def _names(codes: list[str]) -> str:
     # Every force left out of a comparator is named, however many: a count alone hides which.
     return ", ".join(forces.match(c).name for c in codes)
@@ -436,4 +462,4 @@ def evaluate_publication(con: duckdb.DuckDBPyConnection, publication: Publicatio
     return results
 
 
-__all__ = ["CSV_COLUMNS", "Engine", "Result", "evaluate_publication", "result_json"]
+__all__ = ["CSV_COLUMNS", "Engine", "Result", "evaluate_publication", "note_for_viewer", "result_json"]

@@ -17,9 +17,10 @@ import typer
 from peelkit.clitools import Format, ShortFormat
 from peelkit.clitools import fail as _fail
 from peelkit.errors import PeelError
-from peelkit.ledger.corrections import begin_correction
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from peelkit.ledger.improvements import ImprovementArea
     from peelkit.ledger.judgments import StandingReport
     from peelkit.ledger.rollup import Rollup
@@ -51,6 +52,13 @@ AFI_COLUMNS = ("id", "kind", "force_code", "year_raised", "question", "status", 
                "consecutive_inspections", "raised", "predecessor_id", "text", "history")
 
 ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded as the actor in the audit log.")]
+def begin_correction(session: Session, reason: str | None) -> None:
+    # Imported here: `peel --help` must not import SQLAlchemy.
+    from peelkit.ledger.corrections import begin_correction as begin
+
+    begin(session, reason)
+
+
 CorrectionOption = Annotated[str | None, typer.Option(
     "--correction", help="The reason, when this changes a record of a published publication (shown on the "
                          "report and force page as 'Corrected on <date>: <reason>'; refused without it).")]

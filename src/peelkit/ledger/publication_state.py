@@ -106,7 +106,8 @@ def all_statuses(session: Session) -> dict[str, PublicationStatus]:
 def _check_transition(current: PublicationStatus, state: State, release_at: datetime | None, now: datetime) -> None:
     name = current.publication_id
     if current.state == "published":
-        raise TransitionError(f"{name} is already published and cannot change; a correction is a new publication")
+        raise TransitionError(f"{name} is already published: its state cannot change (its records change only as "
+                              "corrections: --correction)")
     if current.state == "embargoed" and current.is_public(now) and state != "published":
         assert current.release_at is not None
         raise TransitionError(f"{name} was released at {current.release_at.isoformat()}; it can only be "

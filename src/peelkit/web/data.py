@@ -275,8 +275,12 @@ def restricted(data: PublicationData, codes: frozenset[str]) -> PublicationData:
     report annexes built from this cannot show another force's draft figures."""
     if codes >= ALL_FORCES:
         return data
+    from peelkit.indicators.engine import note_for_viewer
+
     keep = codes | {ENGLAND_AND_WALES}
-    return dataclasses.replace(data, results=[r for r in data.results if r.force_code in keep],
+    results = [note_for_viewer(r, codes) if r.force_code == ENGLAND_AND_WALES else r
+               for r in data.results if r.force_code in keep]
+    return dataclasses.replace(data, results=results,
                                ledger={code: entry for code, entry in data.ledger.items() if code in codes})
 
 
