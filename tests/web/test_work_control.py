@@ -44,7 +44,7 @@ def test_embargo_in_uk_time_then_publish(client: TestClient, login: Login, web_s
     assert "under embargo" in shown.text
 
     # A release time in British Summer Time is an hour ahead of UTC.
-    moved = post(client, f"{CONTROL}/embargo", {"release_at": "2018-04-10T09:30",
+    moved = post(client, f"{CONTROL}/embargo", {"release_at": "2018-04-10T09:30",  # the override's reason is kept
                                                 "version": hidden(shown.text, "version")})
     assert moved.status_code == 303
     assert _stored(web_settings) == ("embargoed", datetime(2018, 4, 10, 8, 30, tzinfo=UTC))
@@ -69,7 +69,7 @@ def test_release_times_are_checked(client: TestClient, login: Login, web_setting
     for value, reason in (("", "Enter the release date and time"), ("next tuesday", "Enter a real release time"),
                           ("2018-02-01T09:00", "must be in the future"),
                           ("2018-03-25T01:30", "does not exist in the UK")):  # the clocks go forward at 01:00
-        response = post(client, f"{CONTROL}/embargo", {"release_at": value, "version": "0"})
+        response = post(client, f"{CONTROL}/embargo", {"override": "test", "release_at": value, "version": "0"})
         assert response.status_code == 400, value
         assert reason in response.text and 'href="#release_at"' in response.text, value
     assert audit_count(web_settings) == before and _stored(web_settings) == ("draft", None)
@@ -78,13 +78,13 @@ def test_release_times_are_checked(client: TestClient, login: Login, web_setting
 def test_return_to_draft_before_release_only(client: TestClient, login: Login, web_settings: WebSettings,
                                              clock: Clock) -> None:
     login(client, "ana")
-    post(client, f"{CONTROL}/embargo", {"release_at": "2018-03-22T09:30", "version": "0"})
+    post(client, f"{CONTROL}/embargo", {"override": "test", "release_at": "2018-03-22T09:30", "version": "0"})
     page = client.get(CONTROL).text
     assert "Return to draft" in page
     back = post(client, f"{CONTROL}/draft", {"version": hidden(page, "version")})
     assert back.status_code == 303 and _stored(web_settings) == ("draft", None)
     version = hidden(client.get(CONTROL).text, "version")
-    post(client, f"{CONTROL}/embargo", {"release_at": "2018-03-22T09:30", "version": version})
+    post(client, f"{CONTROL}/embargo", {"override": "test", "release_at": "2018-03-22T09:30", "version": version})
     clock.set(datetime(2018, 3, 22, 10, 0, tzinfo=UTC))  # the release time has passed
     login(client, "ana")  # sessions last 8 hours
     page = client.get(CONTROL).text
@@ -97,8 +97,8 @@ def test_return_to_draft_before_release_only(client: TestClient, login: Login, w
 def test_a_stale_control_form_is_a_conflict(new_client: NewClient, login: Login, web_settings: WebSettings) -> None:
     first, second = login(new_client(), "ana"), login(new_client(), "ana")
     version = hidden(first.get(CONTROL).text, "version")
-    assert post(second, f"{CONTROL}/embargo", {"release_at": "2018-03-22T09:30", "version": version}
-                ).status_code == 303
+    assert post(second, f"{CONTROL}/embargo", {"release_at": "2018-03-22T09:30", "version": version,
+                                               "override": "test"}).status_code == 303
     stale = post(first, f"{CONTROL}/embargo", {"release_at": "2018-03-29T09:30", "version": version})
     assert stale.status_code == 409
     assert "Someone else changed this publication" in stale.text and "22 March 2018, 09:30 GMT" in stale.text
@@ -112,5 +112,5 @@ def test_publishing_opens_the_force_pages_to_the_public(new_client: NewClient, l
     ana, public = login(new_client(), "ana"), new_client()
     force_page = f"/publications/{PUBLICATION}/forces/warwickshire"
     assert public.get(force_page).status_code != 200
-    post(ana, f"{CONTROL}/publish", {"version": "0"})
+    post(ana, f"{CONTROL}/publish", {"version": "0", "override": "test"})
     assert public.get(force_page).status_code == 200

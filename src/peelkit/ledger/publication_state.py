@@ -167,7 +167,9 @@ def set_status(session: Session, publication_id: str, state: str, release_at: da
     _check_transition(current, new_state, release_at, now)
     override_reason, override_detail = (None, None)
     if new_state in ("embargoed", "published"):
-        override_reason, override_detail = _gate(session, publication_id, current_returns, override)
+        # An embargo released with an override keeps its reason when its time moves or it is published.
+        kept = current.override_reason if current.state == "embargoed" else None
+        override_reason, override_detail = _gate(session, publication_id, current_returns, override or kept)
     released_at = None
     if new_state == "published":
         # The actual release: the embargo's time if it has passed, else now (never a time still to come).
