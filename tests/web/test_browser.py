@@ -220,6 +220,11 @@ def test_an_analyst_embargoes_and_the_release_time_opens_it(tabs: Tabs, clock: C
     shot(page, "publication-control")
     page.locator("#release_at").fill("2018-03-22T09:30")
     page.get_by_role("button", name="Set embargo").click()
+    # The gate: no force has signed off, so the release needs a reason.
+    expect(page.locator(".govuk-error-summary")).to_contain_text("cannot be released")
+    page.locator("#release_at").fill("2018-03-22T09:30")
+    page.locator("#override-embargo").fill("every force confirmed its figures by email")
+    page.get_by_role("button", name="Set embargo").click()
     expect(success_banner(page)).to_contain_text("under embargo")
     response = public.page.goto(FORCE)
     assert response is not None and response.status == 404, "visible before its release time"
