@@ -21,4 +21,4 @@ class RecordRuleError(PeelError):
     """The inspection record's rules refuse this change: a published record changed without a correction, or a
     publication released while its gate is not clear and no override reason is given."""
 
-    exit_code = 7
+    exit_code = 8

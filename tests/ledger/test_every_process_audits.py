@@ -59,7 +59,7 @@ def test_a_published_record_changes_only_as_a_correction(ledger_url: str) -> Non
     run_peel("ledger", "record-judgment", "--force", "Kent", "--year", "2017", "--question", "overall",
              "--grade", "Good", "--by", "inspector")
     refused = run_peel("publication", "set", PUBLICATION, "--state", "published", "--by", "analyst", check=False)
-    assert refused.returncode == 7 and "has not signed off" in refused.stderr + refused.stdout
+    assert refused.returncode == 8 and "has not signed off" in refused.stderr + refused.stdout
     run_peel("publication", "set", PUBLICATION, "--state", "published", "--by", "analyst",
              "--override", "all forces agreed by telephone")
     status = json.loads(run_peel("publication", "status", PUBLICATION, "--format", "json").stdout)
@@ -69,12 +69,12 @@ def test_a_published_record_changes_only_as_a_correction(ledger_url: str) -> Non
     # The repro: after publication, a judgment of that year is refused, and nothing is written.
     changed = run_peel("ledger", "record-judgment", "--force", "Kent", "--year", "2017", "--question", "overall",
                        "--grade", "Outstanding", "--by", "someone", check=False)
-    assert changed.returncode == 7 and "correction" in changed.stderr + changed.stdout
+    assert changed.returncode == 8 and "correction" in changed.stderr + changed.stdout
     for args in (["ledger", "raise-area", "--force", "Kent", "--year", "2017", "--question",
                   "Q2_investigating_crime", "--text", "x", "--by", "someone"],
                  ["ledger", "set-narrative", "--force", "Kent", "--year", "2017", "--section", "overview",
                   "--file", "-", "--by", "someone"]):
-        assert run_peel(*args, stdin="text", check=False).returncode == 7, args
+        assert run_peel(*args, stdin="text", check=False).returncode == 8, args
     assert _actors(ledger_url) == before
     judgments = json.loads(run_peel("ledger", "judgments", "--force", "Kent", "--year", "2017",
                                     "--format", "json").stdout)

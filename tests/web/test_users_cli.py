@@ -100,7 +100,7 @@ def test_publication_set_and_status(world: World) -> None:
     assert code != 0 and "not a time" in out
     code, out = peel("publication", "set", PUBLICATION, "--state", "embargoed", "--release-at", "2030-01-01T09:00Z",
                      "--by", "analyst ana")
-    assert code == 7 and "has not signed off" in out  # the gate: no force has signed off
+    assert code == 8 and "has not signed off" in out  # the gate: no force has signed off
     code, out = peel("publication", "set", PUBLICATION, "--state", "embargoed", "--release-at", "2030-01-01T09:00Z",
                      "--by", "analyst ana", "--override", "test release")
     assert code == 0, out

@@ -237,7 +237,7 @@ def publication_set(
 ) -> None:
     """Change a publication's state: draft -> embargoed (needs --release-at) or published; embargoed ->
     published, or back to draft or a new release time before the release time. Embargo and publication are
-    refused (exit 7, listing why) while error data queries are unresolved or forces have not signed off,
+    refused (exit 8, listing why) while error data queries are unresolved or forces have not signed off,
     unless --override gives the reason. Once published, its records change only as corrections.
 
     Example: peel publication set peel-effectiveness-2017 --state embargoed --release-at 2018-03-22T00:01:00+00:00
