@@ -13,6 +13,7 @@ GOVUK_DIST := build/npm/node_modules/govuk-frontend/dist/govuk
 WEB_STATIC := src/peelkit/web/static/govuk
 WEB_ASSETS := $(WEB_STATIC)/govuk-frontend.min.css
 DEMO_PASSWORD ?= peelkit-demo
+PORT ?= 8000
 
 .PHONY: help install web-assets demo serve test lint typecheck pytest bench clean
 
@@ -21,7 +22,7 @@ help:
 	@echo "              the public grades, load synthetic demo ledger records, show Warwickshire's 2017"
 	@echo "              judgments and Force in numbers"
 	@echo "              and publishes the 2017 reports, adds demo users, publishes the 2017 publication and"
-	@echo "              runs the web app on http://127.0.0.1:8000/"
+	@echo "              runs the web app on http://127.0.0.1:8000/ (PORT=8080 make demo for another port)"
 	@echo "make test   - set up, then ruff, mypy and the whole pytest suite"
 	@echo "make serve  - run the web app again (peel serve)"
 	@echo "make web-assets - fetch GOV.UK Frontend $(GOVUK_FRONTEND).x from npm into $(WEB_STATIC)"
@@ -74,11 +75,11 @@ demo: install
 	@echo "Warehouse and ledger are in $(PEEL_HOME); the published site is $(PEEL_HOME)/site"
 	@echo "Demo accounts (for this demo only; never use these on a real server): analyst, inspector and"
 	@echo "warwickshire (the Warwickshire force user), all with the password $(DEMO_PASSWORD)"
-	@echo "Serving the web app on http://127.0.0.1:8000/ (Ctrl-C stops); try also: $(BIN)/peel --help"
+	@echo "Serving the web app on http://127.0.0.1:$(PORT)/ (Ctrl-C stops); try also: $(BIN)/peel --help"
 	$(MAKE) --no-print-directory serve
 
 serve: install
-	$(BIN)/peel serve --host 127.0.0.1 --port 8000
+	$(BIN)/peel serve --host 127.0.0.1 --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
