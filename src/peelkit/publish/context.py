@@ -21,6 +21,7 @@ from peelkit.indicators.engine import RETURN_DATASET, SYNTHETIC_NOTE, Result, ev
 from peelkit.indicators.publication import Publication
 from peelkit.indicators.publication import load as load_publication
 from peelkit.ledger import frameworks as fw
+from peelkit.publish import wording
 from peelkit.publish.markdown import render_markdown
 from peelkit.publish.model import Chart, PublicationData, SourceFile
 from peelkit.warehouse import CURRENT_RETURNS_SQL
@@ -39,6 +40,19 @@ CHART_QUESTIONS: dict[str, str] = {
     "ocgs_per_million": "Q4_serious_and_organised_crime",
 }
 SPECIALIST = "Q5_specialist_capabilities"
+
+# Force in numbers, grouped under the headings of the published 2017 reports; an indicator of a publication
+# that no group names is shown under "Other figures".
+FIGURE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Calls for assistance", ("incidents_per_1000",)),
+    ("Anti-social behaviour", ("asb_per_1000", "asb_change_pct", "asb_powers_per_million")),
+    ("Crime (excluding fraud)", ("crimes_per_1000", "crime_change_pct")),
+    ("Outcomes", ("outcome_charged_pct", "outcome_victim_not_support_pct", "outcome_no_suspect_pct",
+                  "action_taken_pct")),
+    ("Domestic abuse", ("da_incidents_per_1000", "da_share_of_crime_pct", "da_arrests_per_100")),
+    ("Organised crime groups", ("ocgs_per_million",)),
+)
+OTHER_FIGURES = "Other figures"
 
 
 # ------------------------------------------------------------------------------------------------ loading
@@ -326,6 +340,15 @@ def _figures(data: PublicationData, code: str, notes: _Footnotes) -> list[dict[s
     return rows
 
 
+def _grouped(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The figures under their headed groups, in the groups' order (empty groups left out)."""
+    by_id = {f["id"]: f for f in figures}
+    named = {i for _title, ids in FIGURE_GROUPS for i in ids}
+    groups = [{"title": title, "figures": [by_id[i] for i in ids if i in by_id]} for title, ids in FIGURE_GROUPS]
+    groups.append({"title": OTHER_FIGURES, "figures": [f for f in figures if f["id"] not in named]})
+    return [g for g in groups if g["figures"]]
+
+
 def _capital(text: str) -> str:
     text = text.strip()
     if not text:
@@ -370,7 +393,7 @@ def _table_rows(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> dict[s
 def _chart(chart: Chart) -> dict[str, Any]:
     return {"id": chart.id, "title": chart.title, "svg": chart.svg, "alt_text": chart.alt_text,
             "table": _table_rows(chart.table_columns, chart.table_rows), "notes": list(chart.notes),
-            "spec": chart.spec}
+            "spec": chart.spec, "missing": chart.missing}
 
 
 def _place_charts(charts: Iterable[Chart] | Mapping[str, Chart]) -> tuple[dict[str, list[dict[str, Any]]],
@@ -433,15 +456,24 @@ def force_context(data: PublicationData, force_code: str,
                       and not pub.exclusion(r.force_code, r.indicator)})
     partial_rows = [{"force": f, "indicator": i, "reason": n, "this_force": f == area.name} for f, i, n in partial]
     population_vintage = pub.vintages.get("population", "latest loaded")
+    file_review = ledger.get("file_review")
+    survey = ledger.get("survey")
     return {
         "publication": pub, "title": pub.title, "force": area.name, "force_code": area.code, "slug": area.slug,
+        "force_title": area.title, "words": wording.words(area.title, year),
+        "rollup_sentence": wording.rollup_sentence((judgments or {}).get("rollup")),
+        "figure_groups": _grouped(figures),
+        "population_sentence": wording.population_sentence(_long_date(pub.population_as_at), population_vintage),
+        "file_review_sentence": wording.file_review_sentence(area.title, file_review) if file_review else "",
+        "small_sample_sentence": wording.small_sample_sentence(file_review["small_base"]) if file_review else "",
+        "survey_sentence": wording.survey_sentence(area.title, survey) if survey else "",
         "year": year, "published": month_year(pub.published), "synthetic": data.synthetic,
         "synthetic_ledger": bool((ledger.get("file_review") or {}).get("synthetic")
                                  or (ledger.get("survey") or {}).get("synthetic")
                                  or (ledger.get("staff_survey") or {}).get("synthetic")),
         "figures": figures, "footnotes": notes.notes, "other_charts": other_charts,
         "overall": {"grade": _grade_text(overall), "has_grade": bool(overall and overall.get("grade"))},
-        "movement": movement_sentence(area.name, judgments, year),
+        "movement": movement_sentence(area.title, judgments, year),
         "rollup": (judgments or {}).get("rollup"),
         "overview": render_markdown(narratives.get("overview")),
         "questions": questions, "assessed": assessed, "standing_earlier": standing_earlier,

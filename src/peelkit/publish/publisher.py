@@ -61,7 +61,8 @@ def _init_worker(data: PublicationData, bases: Any) -> None:
 def render_force(data: PublicationData, force_code: str, site: Path, formats: tuple[str, ...]) -> list[str]:
     """Write one force's report files into the site folder; returns their paths relative to it."""
     from peelkit.publish.charts import force_figures
-    from peelkit.publish.report import render_force_html, render_force_pdf
+    from peelkit.publish.pdf import render_force_pdf
+    from peelkit.publish.report import render_force_html
 
     area = forces.match_force(force_code)
     stage = "charts"
@@ -76,7 +77,7 @@ def render_force(data: PublicationData, force_code: str, site: Path, formats: tu
             written.append(f"forces/{area.slug}.html")
         if "pdf" in formats:
             stage = "PDF"
-            pdf = render_force_pdf(render_force_html(data, force_code, charts, for_pdf=True), base_url=str(folder))
+            pdf = render_force_pdf(data, force_code, charts)
             (folder / f"{area.slug}.pdf").write_bytes(pdf)
             written.append(f"forces/{area.slug}.pdf")
         return written
