@@ -787,8 +787,9 @@ def _build_funnel_base(indicator_id: str, series: _Series) -> _FunnelBase | str:
     is_highlight = f"datum.force === {HIGHLIGHT}"
     highlight = alt.param(name=HIGHLIGHT, value="")
     # The first layer's axes are the chart's: both are declared on the limit lines too (a layer without them
-    # printed the x axis as "1e+6 ... 9e+6").
-    x_axis = alt.Axis(format=",", labelFontSize=11, titleFontSize=12, tickCount=5, labelOverlap=True)
+    # printed the x axis as "1e+6 ... 9e+6"), and in fixed notation: "," alone lets d3 round ticks to one
+    # significant digit, "5e+5").
+    x_axis = alt.Axis(format=",.0f", labelFontSize=11, titleFontSize=12, tickCount=5, labelOverlap=True)
     x_scale = alt.Scale(domain=[0, x_max], nice=False)
     y_scale = alt.Scale(domain=[y_low, y_high], nice=False)
     y_axis = alt.Axis(labelFontSize=11, titleFontSize=12)

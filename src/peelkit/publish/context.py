@@ -321,7 +321,11 @@ def _figures(data: PublicationData, code: str, notes: _Footnotes) -> list[dict[s
     pub = data.publication
     index = {(r.force_code, r.indicator, r.period): r for r in data.results}
     rows = []
-    for indicator_id, periods in pub.periods.items():
+    # In the order the grouped table shows them, so the notes are numbered as a reader meets them.
+    grouped = [i for _title, ids in FIGURE_GROUPS for i in ids]
+    ordered = sorted(pub.periods.items(), key=lambda item: grouped.index(item[0]) if item[0] in grouped
+                     else len(grouped))
+    for indicator_id, periods in ordered:
         indicator = BY_ID[indicator_id]
         own = index.get((code, indicator_id, periods.main))
         ew = index.get((ENGLAND_AND_WALES, indicator_id, periods.main))
