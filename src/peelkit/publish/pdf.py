@@ -61,7 +61,7 @@ def compiler() -> Any:
 
 # ------------------------------------------------------------------------ narrative: HTML to a tree of strings
 
-_BLOCKS = frozenset({"p", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "table", "caption",
+_BLOCKS = frozenset({"root", "p", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "table", "caption",
                      "thead", "tbody", "tr", "th", "td"})
 _SPACE = re.compile(r"\s+")
 
