@@ -257,8 +257,8 @@ def test_a_chart_that_cannot_be_drawn_is_an_error_naming_it(monkeypatch: pytest.
 
     monkeypatch.setattr(charts, "_BAR_BASES", {})
     monkeypatch.setattr(charts, "_build_bar_base", broken)
-    with pytest.raises(charts.ChartError, match="Anti-social behaviour powers used per million population.*"
-                                                "renderer crashed"):
+    with pytest.raises(charts.ChartError, match=r"Anti-social behaviour powers used per million population.*"
+                                                r"renderer crashed"):
         charts.force_figures(RESULTS, PUB, KENT)
 
 
