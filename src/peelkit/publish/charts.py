@@ -24,8 +24,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import altair as alt  # type: ignore[import-untyped,unused-ignore]
-import vl_convert as vlc  # type: ignore[import-untyped,unused-ignore]
 
 from peelkit import forces, stats
 from peelkit.forces import ENGLAND_AND_WALES
@@ -87,6 +85,8 @@ def render_svg(spec: dict[str, Any]) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _render_json(spec_json: str) -> str:
+    import vl_convert as vlc  # type: ignore[import-untyped,unused-ignore]
+
     svg: str = vlc.vegalite_to_svg(json.loads(spec_json))
     return svg
 
@@ -102,6 +102,8 @@ def _own_ids(svg: str, chart_id: str) -> str:
 
 def _data(values: list[dict[str, Any]]) -> Any:
     """Inline data: the spec carries its values (no URLs)."""
+    import altair as alt  # type: ignore[import-untyped,unused-ignore]
+
     return alt.Data(values=values)  # type: ignore[no-untyped-call]
 
 
@@ -483,6 +485,8 @@ def _recolour(element: str) -> str | None:
 
 def _bar_spec(indicator: Indicator, series: Sequence[_Series], ew_rows: list[dict[str, Any]],
               order: Sequence[str], synthetic: bool) -> Any:
+    import altair as alt  # type: ignore[import-untyped,unused-ignore]  # not needed where bases are seeded
+
     is_highlight = f"datum.force === {HIGHLIGHT}"
     two = len(series) > 1
     height = len(order) * (FORCE_ROW_TWO if two else FORCE_ROW)
@@ -749,6 +753,8 @@ def _funnel_base(indicator_id: str, series: _Series) -> _FunnelBase | str:
 
 
 def _build_funnel_base(indicator_id: str, series: _Series) -> _FunnelBase | str:
+    import altair as alt  # type: ignore[import-untyped,unused-ignore]  # not needed where bases are seeded
+
     indicator = BY_ID[indicator_id]
     ew = series.ew
     points = [f for f in series.shown if f.numerator is not None and f.denominator and f.denominator > 0]
