@@ -171,6 +171,23 @@ def test_publish_names_the_force_whose_pdf_failed(fixture_data: PublicationData,
     assert not list((tmp_path / "forces").iterdir())
 
 
+def test_a_chart_that_cannot_be_drawn_stops_a_parallel_publish(fixture_data: PublicationData, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The base charts are drawn by the publisher while its workers start: a failure there stops the workers
+    (no hang) and the publish, naming the chart, and leaves no site."""
+    from peelkit.publish import charts
+    from peelkit.publish.publisher import publish
+
+    def broken(*_args: object) -> None:
+        raise ValueError("renderer crashed")
+
+    monkeypatch.setattr(charts, "_BAR_BASES", {})
+    monkeypatch.setattr(charts, "_build_bar_base", broken)
+    with pytest.raises(PublishError, match=r"every force: the chart 'Anti-social behaviour powers used"):
+        publish(fixture_data, tmp_path / "site", formats=("html", "pdf"), force_codes=[WARKS, KENT], jobs=2)
+    assert not (tmp_path / "site").exists() and not list(tmp_path.glob(".site.site-*"))
+
+
 def test_fonts_and_template_are_loaded_once_per_process(fixture_data: PublicationData, tmp_path: Path) -> None:
     _pdf(fixture_data, WARKS, tmp_path)
     fonts, compiler = pdf_module.fonts(), pdf_module.compiler()
