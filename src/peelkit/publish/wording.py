@@ -20,7 +20,15 @@ SECTIONS: dict[str, str] = {
     "exclusions": "Exclusions and caveats",
     "file-review": "Case-file review",
     "surveys": "Surveys",
+    "accessibility": "Accessibility",
 }
+
+ACCESSIBILITY = (
+    "This report is published as HTML and as a tagged PDF that conforms to PDF/UA-1: headings, contents, lists, "
+    "tables with their column headers, and every chart with a text alternative and its data table. One known "
+    "limit: in the PDF, the first column of a table (the row labels) is tagged as data cells, not as row headers, "
+    "because the typesetting library we use (Typst through its Python binding) does not yet expose row-header "
+    "tagging. The HTML report marks row headers, and every figure is also in the data tables (CSV, XLSX, ODS).")
 
 # {force} is the force's report name ("Warwickshire Police"), {year} the programme year.
 SENTENCES: dict[str, str] = {
@@ -61,6 +69,7 @@ SENTENCES: dict[str, str] = {
     "chart_table_print": "{force} and England and Wales; every force in the HTML report and the national data tables",
     "chart_table_none": "No force has a figure to tabulate.",
     "footer": "Produced with peelkit.",
+    "accessibility": ACCESSIBILITY,
 }
 
 
@@ -101,5 +110,5 @@ def survey_sentence(force: str, survey: Mapping[str, Any]) -> str:
             f"{survey['design_effect']}; effective sample size {survey['effective_n']}. {survey['indication']}")
 
 
-__all__ = ["SECTIONS", "SENTENCES", "file_review_sentence", "population_sentence", "rollup_sentence",
+__all__ = ["ACCESSIBILITY", "SECTIONS", "SENTENCES", "file_review_sentence", "population_sentence", "rollup_sentence",
            "small_sample_sentence", "survey_sentence", "words"]
