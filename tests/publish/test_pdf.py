@@ -204,3 +204,6 @@ def test_html_tree_keeps_text_as_plain_strings() -> None:
 
 def test_file_names_may_wrap_in_the_annex() -> None:
     assert breakable("prc-outcomes_2017.csv") == "prc-\u200boutcomes_\u200b2017.\u200bcsv"
+    long = breakable("policeforceareatablesyearendingmarch2018v2.xlsx")
+    assert long.replace("\u200b", "") == "policeforceareatablesyearendingmarch2018v2.xlsx"
+    assert max(len(part) for part in re.split(r"[\u200b.]", long)) <= 12

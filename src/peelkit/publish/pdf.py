@@ -130,11 +130,15 @@ def print_svg(svg: str) -> str:
 
 
 _BREAK_AFTER = re.compile(r"([_\-./])")
+_LONG_RUN = re.compile(r"[^\s_\-./\u200b]{16,}")
+ZWSP = "\u200b"
 
 
 def breakable(text: str) -> str:
-    """A file name that may wrap after _ - . / (a zero-width space), so it cannot run into the next column."""
-    return _BREAK_AFTER.sub("\\1\u200b", text)
+    """A file name (or a source id) that may wrap after _ - . / and inside long runs of letters (a zero-width
+    space every 12 characters), so it cannot run into the next column of a table."""
+    text = _BREAK_AFTER.sub(f"\\1{ZWSP}", text)
+    return _LONG_RUN.sub(lambda m: ZWSP.join(m.group(0)[i:i + 12] for i in range(0, len(m.group(0)), 12)), text)
 
 
 def _chart(chart: Mapping[str, Any], force: str) -> dict[str, Any]:
@@ -174,6 +178,7 @@ def pdf_input(context: Mapping[str, Any]) -> dict[str, Any]:
         plain["charts"] = [_chart(c, force) for c in question["charts"]]
     for source in out["sources"]:
         source["file_name"] = breakable(source["file_name"])
+        source["source"] = breakable(source["source"])
     return out
 
 
