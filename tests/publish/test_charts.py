@@ -236,6 +236,12 @@ def test_rate_funnel_uses_poisson_limits() -> None:
     assert (row["x"], row["y"]) == pytest.approx((expected.upper_3s_denominator, expected.upper_3s_limit))
     assert "Kent" in chart.alt_text
     assert any("Bedfordshire" in note for note in chart.notes)
+    # Where the limits are widest, said in words (at large denominators they sit on England and Wales's line).
+    widest = next(n for n in chart.notes if n.startswith("The 99.8% control limits are widest"))
+    smallest = min((r for r in RESULTS if r.indicator == "asb_powers_per_million" and r.period == ew.period
+                    and r.force_code != ENGLAND_AND_WALES and r.value is not None and r.denominator),
+                   key=lambda r: r.denominator or 0)
+    assert f"({smallest.force_name})" in widest
 
 
 def test_specs_are_valid_vega_lite(figures: dict[str, Chart]) -> None:

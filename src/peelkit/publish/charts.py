@@ -692,6 +692,21 @@ def _limits_at(indicator: Indicator, average: float, fig: _Fig) -> tuple[float, 
     return lo3 * scale, lo2 * scale, hi2 * scale, hi3 * scale
 
 
+def _limits_width_note(indicator: Indicator, average: float, points: Sequence[_Fig]) -> list[str]:
+    """How far apart the 99.8% limits are where they are widest (the smallest denominator shown): where the
+    forces are large they run within a line's width of England and Wales, and the reader should be told."""
+    smallest = min(points, key=lambda f: f.denominator or math.inf)
+    limits = _limits_at(indicator, average, smallest)
+    if limits is None or any(math.isnan(v) for v in limits):
+        return []
+    lo3, _lo2, _hi2, hi3 = limits
+    unit = "" if indicator.kind == "proportion" else f" {indicator.unit}"
+    suffix = "%" if indicator.kind == "proportion" else ""
+    return [f"The 99.8% control limits are widest at the smallest force shown ({smallest.name}): {lo3:,.1f}{suffix}"
+            f" to {hi3:,.1f}{suffix}{unit}; at larger forces they run close to the England and Wales line and are "
+            "drawn over it."]
+
+
 def _funnel_position(value: float, limits: tuple[float, float, float, float] | None) -> str:
     if limits is None or any(math.isnan(v) for v in limits):
         return "compared with"
@@ -856,6 +871,7 @@ def _build_funnel_base(indicator_id: str, series: _Series) -> _FunnelBase | str:
     method = ("Poisson (exact) limits, as Fingertips" if indicator.kind == "rate"
               else "binomial (Wilson score) limits, as Fingertips")
     notes.append(f"Control limits: {method}, around the England and Wales figure ({ew.display}).")
+    notes += _limits_width_note(indicator, average, points)
     return _FunnelBase(title=f"{indicator.title}: funnel plot", spec_json=json.dumps(spec), svg=svg,
                        columns=columns, rows=tuple(table), notes=tuple(notes), series=series,
                        average=average, edits=edits)
