@@ -8,10 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from peelkit import forces, warehouse
 from peelkit.forces import ENGLAND_AND_WALES
@@ -25,6 +22,9 @@ from peelkit.publish import wording
 from peelkit.publish.markdown import render_markdown
 from peelkit.publish.model import Chart, PublicationData, SourceFile
 from peelkit.warehouse import CURRENT_RETURNS_SQL
+
+if TYPE_CHECKING:  # the ORM is needed to load the ledger, not by a worker building a force's context
+    from sqlalchemy.orm import Session
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
@@ -144,14 +144,15 @@ def load_ledger(ledger_url: str | None, pub: Publication) -> dict[str, Any]:
     """Per force code: standing judgments, areas for improvement, narratives, file review and surveys for the
     publication's programme year, as plain data. An empty (fresh) ledger gives empty entries."""
     from peelkit.ledger import db
+    from peelkit.publish import evidence
 
     year = _framework(pub)
     with db.session_scope(ledger_url, actor="publish") as session:
         if year is None:
             return {area.code: _empty() for area in forces.forces()}
-        file_review = _file_review(session, pub.year)
-        survey = _survey(session, pub.year)
-        staff = _staff(session, pub.year)
+        file_review = evidence.file_reviews(session, pub.year)
+        survey = evidence.public_surveys(session, pub.year)
+        staff = evidence.staff_surveys(session, pub.year)
         out: dict[str, Any] = {}
         for area in forces.forces():
             out[area.code] = {
@@ -198,84 +199,6 @@ def _narratives(session: Session, code: str, framework: fw.Framework) -> dict[st
     from peelkit.ledger.narrative import narratives
 
     return narratives(session, code, framework.year)
-
-
-def _file_review(session: Session, year: int) -> dict[str, dict[str, Any]]:
-    from peelkit.ledger import file_review as fr
-
-    draws = session.scalars(select(fr.SampleDraw).order_by(fr.SampleDraw.id.desc())).all()
-    draw = next((d for d in draws if d.window_start.year == year), None)
-    if draw is None:
-        return {}
-    frame = fr.get_frame(session, draw.frame_id)
-    lines = fr.summarise(session, draw.id, include_pooled=False)
-    by_force: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for line in lines:
-        by_force[line.force_code].append(line.as_dict())
-    out = {}
-    for force in fr.draw_forces(session, draw.id):
-        out[force.force_code] = {
-            "draw_id": draw.id, "seed": draw.seed, "window_start": draw.window_start.isoformat(),
-            "window_end": draw.window_end.isoformat(),
-            "crime_types": [fr.crime_type_label(c) for c in draw.crime_types],
-            "allocation_rule": draw.allocation_rule, "synthetic": frame.synthetic,
-            "target_size": force.target_size, "eligible": force.eligible, "drawn": force.drawn,
-            "takes_all": force.takes_all, "note": fr.force_note(force.eligible, force.target_size),
-            "lines": by_force.get(force.force_code, []), "small_base": fr.SMALL_BASE,
-        }
-    return out
-
-
-def _survey(session: Session, year: int) -> dict[str, dict[str, Any]]:
-    from peelkit.ledger import surveys as sv
-
-    wave = session.scalars(select(sv.SurveyWave).where(
-        sv.SurveyWave.kind == "public", sv.SurveyWave.year == year, sv.SurveyWave.weighted_at.is_not(None))
-        .order_by(sv.SurveyWave.id.desc())).first()
-    if wave is None:
-        return {}
-    rows = session.execute(select(sv.SurveyRespondent.force_code, sv.SurveyRespondent.answers,
-                                  sv.SurveyRespondent.weight).where(sv.SurveyRespondent.wave_id == wave.id)).all()
-    by_force: dict[str, list[tuple[dict[str, str], float]]] = defaultdict(list)
-    for code, answers, weight in rows:
-        if weight is not None:
-            by_force[code].append((answers, float(weight)))
-    out: dict[str, dict[str, Any]] = {}
-    for code, people in by_force.items():
-        deff, n_eff = sv.design_effect([w for _a, w in people])
-        questions = sorted({q for answers, _w in people for q in answers})
-        shares = []
-        for question in questions:
-            answering = [(a[question], w) for a, w in people if a.get(question)]
-            for answer in sorted({given for given, _w in answering}):
-                row = sv.share_estimate(code, code, [given == answer for given, _w in answering],
-                                        [w for _g, w in answering])
-                shares.append({"question": question.replace("_", " "), "answer": answer, "n": row.n,
-                               "share": _pct(row.share), "lower": _pct(row.lower), "upper": _pct(row.upper),
-                               "effective_n": None if row.effective_n is None else round(row.effective_n)})
-        out[code] = {"wave": wave.name, "year": wave.year, "mode": wave.mode, "synthetic": wave.synthetic,
-                     "respondents": len(people), "design_effect": round(deff, 2), "effective_n": round(n_eff),
-                     "shares": shares, "indication": sv.INDICATION_ONLY, "interval_method": sv.INTERVAL_METHOD}
-    return out
-
-
-def _staff(session: Session, year: int) -> dict[str, dict[str, Any]]:
-    from peelkit.ledger import surveys as sv
-
-    wave = session.scalars(select(sv.SurveyWave).where(sv.SurveyWave.kind == "staff", sv.SurveyWave.year == year)
-                           .order_by(sv.SurveyWave.id.desc())).first()
-    if wave is None:
-        return {}
-    out: dict[str, dict[str, Any]] = {}
-    for count in sv.staff_themes(session, wave.id):
-        entry = out.setdefault(count.force_code, {"wave": wave.name, "synthetic": wave.synthetic, "themes": [],
-                                                  "caveat": sv.STAFF_CAVEAT})
-        entry["themes"].append({"theme": count.theme, "responses": count.responses})
-    return out
-
-
-def _pct(value: float | None) -> str:
-    return DASH if value is None else f"{100 * value:.0f}%"
 
 
 # ------------------------------------------------------------------------------------------------ context
