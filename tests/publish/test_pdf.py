@@ -188,6 +188,14 @@ def test_a_chart_that_cannot_be_drawn_stops_a_parallel_publish(fixture_data: Pub
     assert not (tmp_path / "site").exists() and not list(tmp_path.glob(".site.site-*"))
 
 
+def test_more_jobs_than_forces_finishes(fixture_data: PublicationData, tmp_path: Path) -> None:
+    """One force with three jobs: one worker starts and takes the charts; the copies left over do not hang."""
+    from peelkit.publish.publisher import publish
+
+    report = publish(fixture_data, tmp_path / "site", formats=("pdf",), force_codes=[KENT], jobs=3)
+    assert report.forces == [KENT] and (tmp_path / "site" / "forces" / "kent.pdf").is_file()
+
+
 def test_fonts_and_template_are_loaded_once_per_process(fixture_data: PublicationData, tmp_path: Path) -> None:
     _pdf(fixture_data, WARKS, tmp_path)
     fonts, compiler = pdf_module.fonts(), pdf_module.compiler()

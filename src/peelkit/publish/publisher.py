@@ -238,6 +238,8 @@ def publish(
             # child would inherit half of.
             context = multiprocessing.get_context("spawn")
             bases: Any = context.Queue()
+            # A copy no worker takes (fewer forces than jobs: fewer workers start) must not hold up our exit.
+            bases.cancel_join_thread()
             with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
                                      initargs=(data, bases)) as pool:
                 futures = [pool.submit(_render_in_worker, code, str(site), chosen) for code in codes]
