@@ -129,6 +129,14 @@ def test_narrative_is_never_evaluated_as_typst(fixture_data: PublicationData, tm
     assert "first" in text and "nested" in text
 
 
+def test_a_figure_without_data_is_one_sentence_and_no_empty_table(fixture_data: PublicationData,
+                                                                  tmp_path: Path) -> None:
+    text = _text(_pdf(fixture_data, WARKS, tmp_path))
+    assert text.count("No figures are available for domestic abuse arrests per 100 domestic abuse crimes") == 1
+    assert "Domestic abuse arrests per 100 domestic abuse crimes: data" not in text  # no table, not even a header
+    assert "Warwickshire Police · PEEL: Police effectiveness 2017" in text  # the running header
+
+
 def test_no_blank_page(fixture_data: PublicationData, tmp_path: Path) -> None:
     from PIL import Image
 
