@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -201,7 +202,8 @@ def publish_command(
         Path("site")),
     fmt: Annotated[str, typer.Option("--format", help="Comma-separated: html, pdf.")] = "html,pdf",
     force: Annotated[list[str] | None, typer.Option(help="Only these forces (repeat the option).")] = None,
-    jobs: Annotated[int, typer.Option(help="Worker processes rendering reports in parallel.")] = 2,
+    jobs: Annotated[int | None, typer.Option(
+        help="Worker processes rendering reports in parallel (default: the number of CPU cores).")] = None,
 ) -> None:
     """Publish every force's report (HTML and PDF), the national data tables, an index and a manifest.
 
@@ -231,7 +233,7 @@ def publish_command(
                 progress.update(task, advance=1, description=f"published {forces.match(code).name}")
 
             report = publish(data, out, formats=[f.strip() for f in fmt.split(",")], force_codes=codes,
-                             jobs=jobs, on_force=step)
+                             jobs=jobs if jobs is not None else (os.cpu_count() or 1), on_force=step)
     except PeelError as error:
         _fail(error)
         return

@@ -31,6 +31,13 @@ class Area:
     region: str
     police_uk_id: str
     aliases: tuple[str, ...]
+    # The force's own name, as its inspection report names it ("Warwickshire Police", "Kent Police").
+    report_name: str = ""
+
+    @property
+    def title(self) -> str:
+        """The name a report gives the area: the force's own name where the registry has one."""
+        return self.report_name or self.name
 
     @property
     def is_territorial_force(self) -> bool:
@@ -74,6 +81,7 @@ def all_areas() -> tuple[Area, ...]:
                 region=row["region"],
                 police_uk_id=row["police_uk_id"],
                 aliases=tuple(a for a in row["aliases"].split("|") if a),
+                report_name=row.get("report_name") or "",
             )
         )
     return tuple(areas)

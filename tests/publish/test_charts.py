@@ -131,11 +131,11 @@ def test_bars_ranked_by_latest_year_two_years_side_by_side(figures: dict[str, Ch
 def test_highlighted_force_marked_in_spec_and_svg(figures: dict[str, Chart]) -> None:
     chart = figures["asb_powers_per_million"]
     assert chart.spec["params"] == [{"name": "highlight", "value": "Warwickshire"}]
-    assert "▶ Warwickshire</text>" in chart.svg  # a label, not colour alone
+    assert "► Warwickshire</text>" in chart.svg  # a label, not colour alone
     for colour in charts.HIGHLIGHT_FILLS:  # the force's two bars, in the highlight colours and outlined
         assert chart.svg.count(f'fill="{colour}" stroke="{charts.OUTLINE}"') == 1
     assert 'opacity="1">310</text>' in chart.svg  # its values labelled
-    assert "▶ Durham" not in chart.svg
+    assert "► Durham" not in chart.svg
 
 
 def test_highlight_edits_equal_a_full_render() -> None:
@@ -185,7 +185,7 @@ def test_svg_is_valid_xml_naming_the_forces(figures: dict[str, Chart]) -> None:
         text = " ".join(root.itertext())
         assert "Durham" in text
         assert "England and Wales" in text
-        assert ("▶ Warwickshire" in text) == (chart.id != "da_arrests_per_100")  # excluded there
+        assert ("► Warwickshire" in text) == (chart.id != "da_arrests_per_100")  # excluded there
 
 
 def test_no_figures_gives_a_chart_saying_so() -> None:
@@ -199,7 +199,9 @@ def test_no_figures_gives_a_chart_saying_so() -> None:
     assert "No figures are available: no force data return is loaded" in chart.svg
     ET.fromstring(chart.svg)
     assert chart.table_rows == ()
-    assert chart.notes and "No figures are available" in chart.notes[0]
+    # Said once, in `missing` (the report prints it in place of the graphic, its alt text and its table).
+    assert chart.missing == chart.alt_text and "No figures are available" in chart.missing
+    assert chart.notes == ()
     # and with no results at all
     assert all("No figures are available" in c.svg for c in charts.force_figures([], PUB, DURHAM))
     assert "No figures are available" in charts.funnel_chart([], "action_taken_pct", DURHAM).svg
@@ -211,7 +213,9 @@ def test_funnel_limits_match_stats() -> None:
     ew = next(r for r in RESULTS if r.indicator == "action_taken_pct" and r.force_code == ENGLAND_AND_WALES)
     assert ew.numerator is not None and ew.denominator is not None
     lines = chart.spec["datasets"]["limits"]
-    assert chart.spec["layer"][0]["data"] == {"name": "limits"}
+    layers = [layer.get("data") for layer in chart.spec["layer"]]
+    # England and Wales first, the control limits drawn over it (they run close to it at large denominators).
+    assert layers.index({"name": "limits"}) > next(i for i, d in enumerate(layers) if d and "values" in d)
     point = next(row for row in lines if row["limit"] == "upper_95" and row["x"] > 5000)
     expected = stats.proportion_funnel_limits(point["x"], ew.numerator / ew.denominator, 100)
     assert point["y"] == pytest.approx(expected.upper_2s)
@@ -232,9 +236,43 @@ def test_rate_funnel_uses_poisson_limits() -> None:
     assert (row["x"], row["y"]) == pytest.approx((expected.upper_3s_denominator, expected.upper_3s_limit))
     assert "Kent" in chart.alt_text
     assert any("Bedfordshire" in note for note in chart.notes)
+    # Where the limits are widest, said in words (at large denominators they sit on England and Wales's line).
+    widest = next(n for n in chart.notes if n.startswith("The 99.8% control limits are widest"))
+    smallest = min((r for r in RESULTS if r.indicator == "asb_powers_per_million" and r.period == ew.period
+                    and r.force_code != ENGLAND_AND_WALES and r.value is not None and r.denominator),
+                   key=lambda r: r.denominator or 0)
+    assert f"({smallest.force_name})" in widest
 
 
 def test_specs_are_valid_vega_lite(figures: dict[str, Chart]) -> None:
     """Charts are built without Altair's (slow) validation; check the specs against the schema here."""
     for chart in [*figures.values(), charts.funnel_chart(RESULTS, "asb_powers_per_million", KENT)]:
         alt.LayerChart.from_dict(chart.spec, validate=True)
+
+
+def test_funnel_axis_reads_as_numbers_not_exponents() -> None:
+    chart = charts.funnel_chart(RESULTS, "asb_powers_per_million", KENT)
+    labels = re.findall(r">([^<>]*)</text>", chart.svg)
+    assert not [label for label in labels if re.fullmatch(r"[\d.]+e[+-]?\d+", label)], labels
+    assert any(re.fullmatch(r"\d{1,3}(,\d{3})+", label) for label in labels), labels
+
+
+def test_a_chart_that_cannot_be_drawn_is_an_error_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: object) -> None:
+        raise ValueError("renderer crashed")
+
+    monkeypatch.setattr(charts, "_BAR_BASES", {})
+    monkeypatch.setattr(charts, "_build_bar_base", broken)
+    with pytest.raises(charts.ChartError, match=r"Anti-social behaviour powers used per million population.*"
+                                                r"renderer crashed"):
+        charts.force_figures(RESULTS, PUB, KENT)
+
+
+def test_chart_text_prints_at_8_pt_or_more(figures: dict[str, Chart]) -> None:
+    from peelkit.publish.pdf import chart_scale, print_svg
+
+    for chart in [*figures.values(), charts.funnel_chart(RESULTS, "asb_powers_per_million", KENT)]:
+        svg = print_svg(chart.svg)
+        sizes = [float(size) for size in re.findall(r'font-size="([\d.]+)px"', svg)]
+        assert sizes, chart.id
+        assert min(sizes) * chart_scale(svg) >= 8.0, (chart.id, min(sizes), chart_scale(svg))

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -89,7 +90,7 @@ def test_force_page_shows_the_same_figures_as_peel_indicators(published: None, c
 def test_force_page_judgments_areas_and_links(published: None, client: TestClient) -> None:
     page = client.get(f"{WARKS_PAGE}.json").json()
     assert page["overall"]["grade"] == "Good"
-    assert page["movement"] == "Warwickshire's overall grade is Good, unchanged from 2016."
+    assert page["movement"] == "Warwickshire Police's overall grade is Good, unchanged from 2016."
     by_question = {q["id"]: q for q in page["judgments"]}
     assert by_question["Q1_preventing_crime_and_ASB"]["last_inspected"] == "2016"
     assert by_question["Q1_preventing_crime_and_ASB"]["carried_forward"] is True
@@ -231,6 +232,10 @@ def test_draft_report_and_pdf_carry_the_banner(client: TestClient, login: Callab
     assert sha256_source(style.group(1)) in response.headers["content-security-policy"]
     pdf = client.get(f"{WARKS_PAGE}/report.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # The draft line is in the PDF too (Typst, from the same view data), on the cover and every page's header.
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout
+    pages = text.decode().split("\f")
+    assert all("Draft — embargoed: not published. Do not share." in page for page in pages if page.strip())
 
 
 # ------------------------------------------------------------------------------------ before publication

@@ -24,9 +24,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import altair as alt  # type: ignore[import-untyped,unused-ignore]
-import vl_convert as vlc  # type: ignore[import-untyped,unused-ignore]
-
 from peelkit import forces, stats
 from peelkit.forces import ENGLAND_AND_WALES
 from peelkit.indicators.catalogue import BY_ID, Indicator
@@ -38,11 +35,15 @@ from peelkit.publish.model import Chart
 
 log = logging.getLogger(__name__)
 
+
+class ChartError(RuntimeError):
+    """A figure that has data could not be drawn (the publisher names the force and fails the publish)."""
+
 FIGURES_BY_FORCE = ("asb_powers_per_million", "action_taken_pct", "da_arrests_per_100", "ocgs_per_million")
 """The four figures by force of the 2017 publication, in the order the report shows them."""
 
 HIGHLIGHT = "highlight"  # the spec's parameter: the highlighted force's name ("" for none)
-ARROW = "▶ "
+ARROW = "► "  # in the shipped font (Liberation Sans), unlike U+25B6
 FONT = "sans-serif"
 
 # Bars: other forces in greys, the highlighted force in blues (earlier year lighter); all at least 3:1 on white.
@@ -53,10 +54,13 @@ EARLIER_RULE = "#555555"
 POINT_FILL = "#6e6e6e"
 LIMIT_95 = "#4d4d4d"
 LIMIT_99_8 = "#000000"
+EW_BAND = "#b1b4b6"
 
 BAR_WIDTH = 420
-FORCE_ROW = 16.0  # pixels per force, one period
-FORCE_ROW_TWO = 22.0  # pixels per force, two periods side by side
+# Sized so that a chart of 43 forces fits an A4 page at 1 px = 0.75 pt, where the smallest text (11 px) prints
+# at 8.25 pt (the PDF places charts at that scale: see peelkit.publish.pdf).
+FORCE_ROW = 14.0  # pixels per force, one period
+FORCE_ROW_TWO = 15.0  # pixels per force, two periods side by side
 FUNNEL_WIDTH = 480
 FUNNEL_HEIGHT = 320
 NOTE_LIMIT = 160
@@ -80,6 +84,8 @@ def render_svg(spec: dict[str, Any]) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _render_json(spec_json: str) -> str:
+    import vl_convert as vlc  # type: ignore[import-untyped,unused-ignore]
+
     svg: str = vlc.vegalite_to_svg(json.loads(spec_json))
     return svg
 
@@ -95,6 +101,8 @@ def _own_ids(svg: str, chart_id: str) -> str:
 
 def _data(values: list[dict[str, Any]]) -> Any:
     """Inline data: the spec carries its values (no URLs)."""
+    import altair as alt  # type: ignore[import-untyped,unused-ignore]
+
     return alt.Data(values=values)  # type: ignore[no-untyped-call]
 
 
@@ -264,10 +272,11 @@ def _empty_svg(title: str, reason: str) -> str:
 
 
 def _empty_chart(chart_id: str, title: str, reason: str, columns: tuple[str, ...] = ("Force",)) -> Chart:
+    # One sentence, said once: the report prints `missing` in place of the figure, its alt text and its table.
     reason = reason.rstrip(".")
-    return Chart(id=chart_id, title=title, spec={}, svg=_empty_svg(title, reason),
-                 alt_text=f"No figures are available for {title[0].lower() + title[1:]}: {reason}.",
-                 table_columns=columns, table_rows=(), notes=(f"No figures are available: {reason}.",))
+    sentence = f"No figures are available for {title[0].lower() + title[1:]}: {reason}."
+    return Chart(id=chart_id, title=title, spec={}, svg=_empty_svg(title, reason), alt_text=sentence,
+                 table_columns=columns, table_rows=(), notes=(), missing=sentence)
 
 
 def _no_figures_reason(series: Sequence[_Series]) -> str:
@@ -358,9 +367,9 @@ def _bar_base(indicator_id: str, all_series: tuple[_Series, ...]) -> _BarBase | 
             _BAR_BASES.clear()
         try:
             _BAR_BASES[key] = _build_bar_base(indicator_id, all_series)
-        except Exception as error:  # a figure must never stop a report: say what went wrong instead
-            log.exception("chart %s could not be drawn", indicator_id)
-            _BAR_BASES[key] = f"the chart could not be drawn ({error})"
+        except Exception as error:  # never printed into an official report: the publish stops, naming the chart
+            raise ChartError(f"the chart {BY_ID[indicator_id].title!r} could not be drawn: "
+                             f"{type(error).__name__}: {error}") from error
     return _BAR_BASES[key]
 
 
@@ -475,6 +484,8 @@ def _recolour(element: str) -> str | None:
 
 def _bar_spec(indicator: Indicator, series: Sequence[_Series], ew_rows: list[dict[str, Any]],
               order: Sequence[str], synthetic: bool) -> Any:
+    import altair as alt  # type: ignore[import-untyped,unused-ignore]  # not needed where bases are seeded
+
     is_highlight = f"datum.force === {HIGHLIGHT}"
     two = len(series) > 1
     height = len(order) * (FORCE_ROW_TWO if two else FORCE_ROW)
@@ -499,7 +510,7 @@ def _bar_spec(indicator: Indicator, series: Sequence[_Series], ew_rows: list[dic
         stroke=alt.condition(is_highlight, alt.value(OUTLINE), alt.value(None)),
         description=alt.Description("description:N"),
     ).transform_calculate(fill_now=f"{is_highlight} ? datum.highlight_fill : datum.fill")
-    value_labels = alt.Chart(data).mark_text(align="left", baseline="middle", dx=4, fontSize=10,
+    value_labels = alt.Chart(data).mark_text(align="left", baseline="middle", dx=4, fontSize=11,
                                              fontWeight="bold").encode(
         y=alt.Y("force:N", sort=list(order)),
         yOffset=offset,
@@ -681,6 +692,21 @@ def _limits_at(indicator: Indicator, average: float, fig: _Fig) -> tuple[float, 
     return lo3 * scale, lo2 * scale, hi2 * scale, hi3 * scale
 
 
+def _limits_width_note(indicator: Indicator, average: float, points: Sequence[_Fig]) -> list[str]:
+    """How far apart the 99.8% limits are where they are widest (the smallest denominator shown): where the
+    forces are large they run within a line's width of England and Wales, and the reader should be told."""
+    smallest = min(points, key=lambda f: f.denominator or math.inf)
+    limits = _limits_at(indicator, average, smallest)
+    if limits is None or any(math.isnan(v) for v in limits):
+        return []
+    lo3, _lo2, _hi2, hi3 = limits
+    unit = "" if indicator.kind == "proportion" else f" {indicator.unit}"
+    suffix = "%" if indicator.kind == "proportion" else ""
+    return [f"The 99.8% control limits are widest at the smallest force shown ({smallest.name}): {lo3:,.1f}{suffix}"
+            f" to {hi3:,.1f}{suffix}{unit}; at larger forces they run close to the England and Wales line and are "
+            "drawn over it."]
+
+
 def _funnel_position(value: float, limits: tuple[float, float, float, float] | None) -> str:
     if limits is None or any(math.isnan(v) for v in limits):
         return "compared with"
@@ -735,12 +761,14 @@ _LINES = ("Lower 99.8% limit", "Lower 95% limit", "Upper 95% limit", "Upper 99.8
 def _funnel_base(indicator_id: str, series: _Series) -> _FunnelBase | str:
     try:
         return _build_funnel_base(indicator_id, series)
-    except Exception as error:  # a figure must never stop a report
-        log.exception("funnel %s could not be drawn", indicator_id)
-        return f"the chart could not be drawn ({error})"
+    except Exception as error:  # no "could not be drawn" in place of a figure: the caller is told, by chart
+        raise ChartError(f"the funnel plot of {BY_ID[indicator_id].title!r} could not be drawn: "
+                         f"{type(error).__name__}: {error}") from error
 
 
 def _build_funnel_base(indicator_id: str, series: _Series) -> _FunnelBase | str:
+    import altair as alt  # type: ignore[import-untyped,unused-ignore]  # not needed where bases are seeded
+
     indicator = BY_ID[indicator_id]
     ew = series.ew
     points = [f for f in series.shown if f.numerator is not None and f.denominator and f.denominator > 0]
@@ -778,17 +806,25 @@ def _build_funnel_base(indicator_id: str, series: _Series) -> _FunnelBase | str:
          "label_description": f"Label: {f.name}"} for f in points]
     is_highlight = f"datum.force === {HIGHLIGHT}"
     highlight = alt.param(name=HIGHLIGHT, value="")
-    x = alt.X("x:Q", title=_denominator_title(indicator), scale=alt.Scale(domain=[0, x_max], nice=False),
-              axis=alt.Axis(format=",", labelFontSize=11, titleFontSize=12))
-    y = alt.Y("value:Q", title=_value_title(indicator), scale=alt.Scale(domain=[y_low, y_high], nice=False),
-              axis=alt.Axis(labelFontSize=11, titleFontSize=12))
-    limit_lines = alt.Chart(alt.NamedData(name="limits")).mark_line(clip=True, strokeWidth=1.2).encode(
-        x=alt.X("x:Q"), y=alt.Y("y:Q"), detail=alt.Detail("line:N"), order=alt.Order("x:Q"),
+    # The first layer's axes are the chart's: both are declared on the limit lines too (a layer without them
+    # printed the x axis as "1e+6 ... 9e+6"), and in fixed notation: "," alone lets d3 round ticks to one
+    # significant digit, "5e+5").
+    x_axis = alt.Axis(format=",.0f", labelFontSize=11, titleFontSize=12, tickCount=5, labelOverlap=True)
+    x_scale = alt.Scale(domain=[0, x_max], nice=False)
+    y_scale = alt.Scale(domain=[y_low, y_high], nice=False)
+    y_axis = alt.Axis(labelFontSize=11, titleFontSize=12)
+    x = alt.X("x:Q", title=_denominator_title(indicator), scale=x_scale, axis=x_axis)
+    y = alt.Y("value:Q", title=_value_title(indicator), scale=y_scale, axis=y_axis)
+    limit_lines = alt.Chart(alt.NamedData(name="limits")).mark_line(clip=True, strokeWidth=1.5).encode(
+        x=x, y=alt.Y("y:Q", title=_value_title(indicator), scale=y_scale, axis=y_axis), detail=alt.Detail("line:N"),
+        order=alt.Order("x:Q"),
         color=alt.condition("indexof(datum.limit, '99_8') >= 0", alt.value(LIMIT_99_8), alt.value(LIMIT_95)),
         strokeDash=alt.condition("indexof(datum.limit, '99_8') >= 0", alt.value([1, 0]), alt.value([5, 3])),
     )
     ew_rule = alt.Chart(_data([{"value": average, "text": f"England and Wales: {ew.display}"}]))
-    baseline = ew_rule.mark_rule(color="#000000", strokeWidth=1).encode(y=alt.Y("value:Q"))
+    # England and Wales in a wide pale band drawn first, so the control limits (black, on top) stay visible
+    # where they run close to it.
+    baseline = ew_rule.mark_rule(color=EW_BAND, strokeWidth=3).encode(y=alt.Y("value:Q"))
     baseline_text = ew_rule.mark_text(align="right", baseline="bottom", dy=-3, fontSize=11).encode(
         y=alt.Y("value:Q"), x=alt.value(FUNNEL_WIDTH), text=alt.Text("text:N"))
     data = alt.NamedData(name="forces")
@@ -806,7 +842,7 @@ def _build_funnel_base(indicator_id: str, series: _Series) -> _FunnelBase | str:
     subtitle = [f"{series.label}; 95% (dashed) and 99.8% (solid) control limits around England and Wales"]
     if synthetic:
         subtitle.append("Synthetic demonstration data, not official statistics")
-    chart = (alt.layer(limit_lines, baseline, baseline_text, dots, names).add_params(highlight)
+    chart = (alt.layer(baseline, baseline_text, limit_lines, dots, names).add_params(highlight)
              .properties(width=FUNNEL_WIDTH, height=FUNNEL_HEIGHT,
                          title=alt.Title(f"{indicator.title}: funnel plot", subtitle=subtitle, anchor="start",
                                          fontSize=14, subtitleFontSize=11),
@@ -835,6 +871,7 @@ def _build_funnel_base(indicator_id: str, series: _Series) -> _FunnelBase | str:
     method = ("Poisson (exact) limits, as Fingertips" if indicator.kind == "rate"
               else "binomial (Wilson score) limits, as Fingertips")
     notes.append(f"Control limits: {method}, around the England and Wales figure ({ew.display}).")
+    notes += _limits_width_note(indicator, average, points)
     return _FunnelBase(title=f"{indicator.title}: funnel plot", spec_json=json.dumps(spec), svg=svg,
                        columns=columns, rows=tuple(table), notes=tuple(notes), series=series,
                        average=average, edits=edits)

@@ -8,10 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from peelkit import forces, warehouse
 from peelkit.forces import ENGLAND_AND_WALES
@@ -21,9 +18,13 @@ from peelkit.indicators.engine import RETURN_DATASET, SYNTHETIC_NOTE, Result, ev
 from peelkit.indicators.publication import Publication
 from peelkit.indicators.publication import load as load_publication
 from peelkit.ledger import frameworks as fw
+from peelkit.publish import wording
 from peelkit.publish.markdown import render_markdown
 from peelkit.publish.model import Chart, PublicationData, SourceFile
 from peelkit.warehouse import CURRENT_RETURNS_SQL
+
+if TYPE_CHECKING:  # the ORM is needed to load the ledger, not by a worker building a force's context
+    from sqlalchemy.orm import Session
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
@@ -39,6 +40,19 @@ CHART_QUESTIONS: dict[str, str] = {
     "ocgs_per_million": "Q4_serious_and_organised_crime",
 }
 SPECIALIST = "Q5_specialist_capabilities"
+
+# Force in numbers, grouped under the headings of the published 2017 reports; an indicator of a publication
+# that no group names is shown under "Other figures".
+FIGURE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Calls for assistance", ("incidents_per_1000",)),
+    ("Anti-social behaviour", ("asb_per_1000", "asb_change_pct", "asb_powers_per_million")),
+    ("Crime (excluding fraud)", ("crimes_per_1000", "crime_change_pct")),
+    ("Outcomes", ("outcome_charged_pct", "outcome_victim_not_support_pct", "outcome_no_suspect_pct",
+                  "action_taken_pct")),
+    ("Domestic abuse", ("da_incidents_per_1000", "da_share_of_crime_pct", "da_arrests_per_100")),
+    ("Organised crime groups", ("ocgs_per_million",)),
+)
+OTHER_FIGURES = "Other figures"
 
 
 # ------------------------------------------------------------------------------------------------ loading
@@ -130,14 +144,15 @@ def load_ledger(ledger_url: str | None, pub: Publication) -> dict[str, Any]:
     """Per force code: standing judgments, areas for improvement, narratives, file review and surveys for the
     publication's programme year, as plain data. An empty (fresh) ledger gives empty entries."""
     from peelkit.ledger import db
+    from peelkit.publish import evidence
 
     year = _framework(pub)
     with db.session_scope(ledger_url, actor="publish") as session:
         if year is None:
             return {area.code: _empty() for area in forces.forces()}
-        file_review = _file_review(session, pub.year)
-        survey = _survey(session, pub.year)
-        staff = _staff(session, pub.year)
+        file_review = evidence.file_reviews(session, pub.year)
+        survey = evidence.public_surveys(session, pub.year)
+        staff = evidence.staff_surveys(session, pub.year)
         corrections = _corrections(session, pub.id)
         release = _release_override(session, pub.id)
         out: dict[str, Any] = {}
@@ -207,84 +222,6 @@ def _narratives(session: Session, code: str, framework: fw.Framework) -> dict[st
     return narratives(session, code, framework.year)
 
 
-def _file_review(session: Session, year: int) -> dict[str, dict[str, Any]]:
-    from peelkit.ledger import file_review as fr
-
-    draws = session.scalars(select(fr.SampleDraw).order_by(fr.SampleDraw.id.desc())).all()
-    draw = next((d for d in draws if d.window_start.year == year), None)
-    if draw is None:
-        return {}
-    frame = fr.get_frame(session, draw.frame_id)
-    lines = fr.summarise(session, draw.id, include_pooled=False)
-    by_force: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for line in lines:
-        by_force[line.force_code].append(line.as_dict())
-    out = {}
-    for force in fr.draw_forces(session, draw.id):
-        out[force.force_code] = {
-            "draw_id": draw.id, "seed": draw.seed, "window_start": draw.window_start.isoformat(),
-            "window_end": draw.window_end.isoformat(),
-            "crime_types": [fr.crime_type_label(c) for c in draw.crime_types],
-            "allocation_rule": draw.allocation_rule, "synthetic": frame.synthetic,
-            "target_size": force.target_size, "eligible": force.eligible, "drawn": force.drawn,
-            "takes_all": force.takes_all, "note": fr.force_note(force.eligible, force.target_size),
-            "lines": by_force.get(force.force_code, []), "small_base": fr.SMALL_BASE,
-        }
-    return out
-
-
-def _survey(session: Session, year: int) -> dict[str, dict[str, Any]]:
-    from peelkit.ledger import surveys as sv
-
-    wave = session.scalars(select(sv.SurveyWave).where(
-        sv.SurveyWave.kind == "public", sv.SurveyWave.year == year, sv.SurveyWave.weighted_at.is_not(None))
-        .order_by(sv.SurveyWave.id.desc())).first()
-    if wave is None:
-        return {}
-    rows = session.execute(select(sv.SurveyRespondent.force_code, sv.SurveyRespondent.answers,
-                                  sv.SurveyRespondent.weight).where(sv.SurveyRespondent.wave_id == wave.id)).all()
-    by_force: dict[str, list[tuple[dict[str, str], float]]] = defaultdict(list)
-    for code, answers, weight in rows:
-        if weight is not None:
-            by_force[code].append((answers, float(weight)))
-    out: dict[str, dict[str, Any]] = {}
-    for code, people in by_force.items():
-        deff, n_eff = sv.design_effect([w for _a, w in people])
-        questions = sorted({q for answers, _w in people for q in answers})
-        shares = []
-        for question in questions:
-            answering = [(a[question], w) for a, w in people if a.get(question)]
-            for answer in sorted({given for given, _w in answering}):
-                row = sv.share_estimate(code, code, [given == answer for given, _w in answering],
-                                        [w for _g, w in answering])
-                shares.append({"question": question.replace("_", " "), "answer": answer, "n": row.n,
-                               "share": _pct(row.share), "lower": _pct(row.lower), "upper": _pct(row.upper),
-                               "effective_n": None if row.effective_n is None else round(row.effective_n)})
-        out[code] = {"wave": wave.name, "year": wave.year, "mode": wave.mode, "synthetic": wave.synthetic,
-                     "respondents": len(people), "design_effect": round(deff, 2), "effective_n": round(n_eff),
-                     "shares": shares, "indication": sv.INDICATION_ONLY, "interval_method": sv.INTERVAL_METHOD}
-    return out
-
-
-def _staff(session: Session, year: int) -> dict[str, dict[str, Any]]:
-    from peelkit.ledger import surveys as sv
-
-    wave = session.scalars(select(sv.SurveyWave).where(sv.SurveyWave.kind == "staff", sv.SurveyWave.year == year)
-                           .order_by(sv.SurveyWave.id.desc())).first()
-    if wave is None:
-        return {}
-    out: dict[str, dict[str, Any]] = {}
-    for count in sv.staff_themes(session, wave.id):
-        entry = out.setdefault(count.force_code, {"wave": wave.name, "synthetic": wave.synthetic, "themes": [],
-                                                  "caveat": sv.STAFF_CAVEAT})
-        entry["themes"].append({"theme": count.theme, "responses": count.responses})
-    return out
-
-
-def _pct(value: float | None) -> str:
-    return DASH if value is None else f"{100 * value:.0f}%"
-
-
 # ------------------------------------------------------------------------------------------------ context
 
 
@@ -328,7 +265,11 @@ def _figures(data: PublicationData, code: str, notes: _Footnotes) -> list[dict[s
     pub = data.publication
     index = {(r.force_code, r.indicator, r.period): r for r in data.results}
     rows = []
-    for indicator_id, periods in pub.periods.items():
+    # In the order the grouped table shows them, so the notes are numbered as a reader meets them.
+    grouped = [i for _title, ids in FIGURE_GROUPS for i in ids]
+    ordered = sorted(pub.periods.items(), key=lambda item: grouped.index(item[0]) if item[0] in grouped
+                     else len(grouped))
+    for indicator_id, periods in ordered:
         indicator = BY_ID[indicator_id]
         own = index.get((code, indicator_id, periods.main))
         ew = index.get((ENGLAND_AND_WALES, indicator_id, periods.main))
@@ -345,6 +286,15 @@ def _figures(data: PublicationData, code: str, notes: _Footnotes) -> list[dict[s
             "note": notes.ref(_capital(own.note)), "ew_note": notes.ref(_capital(ew.note)),
         })
     return rows
+
+
+def _grouped(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The figures under their headed groups, in the groups' order (empty groups left out)."""
+    by_id = {f["id"]: f for f in figures}
+    named = {i for _title, ids in FIGURE_GROUPS for i in ids}
+    groups = [{"title": title, "figures": [by_id[i] for i in ids if i in by_id]} for title, ids in FIGURE_GROUPS]
+    groups.append({"title": OTHER_FIGURES, "figures": [f for f in figures if f["id"] not in named]})
+    return [g for g in groups if g["figures"]]
 
 
 def _capital(text: str) -> str:
@@ -391,7 +341,7 @@ def _table_rows(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> dict[s
 def _chart(chart: Chart) -> dict[str, Any]:
     return {"id": chart.id, "title": chart.title, "svg": chart.svg, "alt_text": chart.alt_text,
             "table": _table_rows(chart.table_columns, chart.table_rows), "notes": list(chart.notes),
-            "spec": chart.spec}
+            "spec": chart.spec, "missing": chart.missing}
 
 
 def _place_charts(charts: Iterable[Chart] | Mapping[str, Chart]) -> tuple[dict[str, list[dict[str, Any]]],
@@ -454,15 +404,24 @@ def force_context(data: PublicationData, force_code: str,
                       and not pub.exclusion(r.force_code, r.indicator)})
     partial_rows = [{"force": f, "indicator": i, "reason": n, "this_force": f == area.name} for f, i, n in partial]
     population_vintage = pub.vintages.get("population", "latest loaded")
+    file_review = ledger.get("file_review")
+    survey = ledger.get("survey")
     return {
         "publication": pub, "title": pub.title, "force": area.name, "force_code": area.code, "slug": area.slug,
+        "force_title": area.title, "words": wording.words(area.title, year),
+        "rollup_sentence": wording.rollup_sentence((judgments or {}).get("rollup")),
+        "figure_groups": _grouped(figures),
+        "population_sentence": wording.population_sentence(_long_date(pub.population_as_at), population_vintage),
+        "file_review_sentence": wording.file_review_sentence(area.title, file_review) if file_review else "",
+        "small_sample_sentence": wording.small_sample_sentence(file_review["small_base"]) if file_review else "",
+        "survey_sentence": wording.survey_sentence(area.title, survey) if survey else "",
         "year": year, "published": month_year(pub.published), "synthetic": data.synthetic,
         "synthetic_ledger": bool((ledger.get("file_review") or {}).get("synthetic")
                                  or (ledger.get("survey") or {}).get("synthetic")
                                  or (ledger.get("staff_survey") or {}).get("synthetic")),
         "figures": figures, "footnotes": notes.notes, "other_charts": other_charts,
         "overall": {"grade": _grade_text(overall), "has_grade": bool(overall and overall.get("grade"))},
-        "movement": movement_sentence(area.name, judgments, year),
+        "movement": movement_sentence(area.title, judgments, year),
         "rollup": (judgments or {}).get("rollup"),
         "overview": render_markdown(narratives.get("overview")),
         "questions": questions, "assessed": assessed, "standing_earlier": standing_earlier,

@@ -22,6 +22,7 @@ class Chart:
     table_columns: tuple[str, ...]  # the data table fallback
     table_rows: tuple[tuple[str, ...], ...]
     notes: tuple[str, ...] = ()  # e.g. forces left out and why
+    missing: str = ""  # when there are no figures to draw: the one sentence saying so and why
 
 
 @dataclass(frozen=True)

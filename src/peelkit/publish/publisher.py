@@ -50,18 +50,25 @@ _WORKER_DATA: PublicationData | None = None
 
 def _init_worker(data: PublicationData, bases: Any) -> None:
     # Data, templates and the base charts come once per worker process, not once per force; the charts are
-    # drawn once by the publisher, not once per worker.
+    # drawn once by the publisher, not once per worker. `bases` is a queue: the publisher draws them while the
+    # workers start (importing the renderers and loading the fonts and template), then hands each worker a copy.
     global _WORKER_DATA
+    from peelkit.publish import pdf, report  # noqa: F401  (imported now, before waiting)
     from peelkit.publish.charts import seed_bar_bases
 
+    pdf.compiler()
     _WORKER_DATA = data
-    seed_bar_bases(bases)
+    drawn = bases.get()
+    if drawn is None:
+        raise PublishError("the publisher could not draw the charts")
+    seed_bar_bases(drawn)
 
 
 def render_force(data: PublicationData, force_code: str, site: Path, formats: tuple[str, ...]) -> list[str]:
     """Write one force's report files into the site folder; returns their paths relative to it."""
     from peelkit.publish.charts import force_figures
-    from peelkit.publish.report import render_force_html, render_force_pdf
+    from peelkit.publish.pdf import render_force_pdf
+    from peelkit.publish.report import render_force_html
 
     area = forces.match_force(force_code)
     stage = "charts"
@@ -76,7 +83,7 @@ def render_force(data: PublicationData, force_code: str, site: Path, formats: tu
             written.append(f"forces/{area.slug}.html")
         if "pdf" in formats:
             stage = "PDF"
-            pdf = render_force_pdf(render_force_html(data, force_code, charts, for_pdf=True), base_url=str(folder))
+            pdf = render_force_pdf(data, force_code, charts)
             (folder / f"{area.slug}.pdf").write_bytes(pdf)
             written.append(f"forces/{area.slug}.pdf")
         return written
@@ -225,15 +232,28 @@ def publish(
                     on_force(code)
             _write_shared(data, site, chosen)
         else:
-            from peelkit.publish.charts import bar_bases
+            from peelkit.publish.charts import ChartError, bar_bases
 
-            # Spawned, not forked: the charts were just drawn here by vl-convert, whose runtime threads a
-            # forked child would inherit half of.
+            # Spawned, not forked: the charts are drawn here by vl-convert, whose runtime threads a forked
+            # child would inherit half of.
             context = multiprocessing.get_context("spawn")
-            bases = bar_bases(data.results, data.publication)
+            bases: Any = context.Queue()
+            # A copy no worker takes (fewer forces than jobs: fewer workers start) must not hold up our exit.
+            bases.cancel_join_thread()
             with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
                                      initargs=(data, bases)) as pool:
                 futures = [pool.submit(_render_in_worker, code, str(site), chosen) for code in codes]
+                # The workers are starting: draw the base charts meanwhile, then hand one copy to each.
+                try:
+                    drawn = bar_bases(data.results, data.publication)
+                except BaseException as error:
+                    for _worker in range(jobs):
+                        bases.put(None)  # each worker stops instead of waiting for charts that will not come
+                    if isinstance(error, ChartError):  # the same chart of every force's report
+                        raise PublishError(f"every force: {error}") from error
+                    raise
+                for _worker in range(jobs):
+                    bases.put(drawn)
                 # The national tables and scripts are written here while the workers render the reports.
                 _write_shared(data, site, chosen)
                 for future in as_completed(futures):

@@ -8,6 +8,7 @@ from jinja2 import Environment, select_autoescape
 
 from peelkit import forces
 from peelkit.publish.model import PublicationData
+from peelkit.publish.wording import ACCESSIBILITY
 
 _INDEX = """<!DOCTYPE html>
 <html lang="en-GB">
@@ -51,6 +52,8 @@ come from synthetic demonstration data, not from forces' real returns.</p>{% end
 {% for file in data_files %}<li><a href="data/{{ file }}">{{ file }}</a></li>{% endfor %}
 <li><a href="manifest.json">Manifest: every input and output with its SHA-256</a></li>
 </ul>
+<h2>Accessibility</h2>
+<p>{{ accessibility }}</p>
 </main>
 <footer><p>Contains public sector information licensed under the Open Government Licence v3.0.</p></footer>
 </body>
@@ -80,4 +83,4 @@ def render_index(data: PublicationData, force_codes: list[str], formats: tuple[s
     published = month_year(data.publication.published) if data.publication.published else ""
     return _ENV.from_string(_INDEX).render(
         title=data.publication.title, published=published, synthetic=data.synthetic, rows=rows, formats=formats,
-        data_files=[f for f in data_files if f != "indicators.csv"])
+        data_files=[f for f in data_files if f != "indicators.csv"], accessibility=ACCESSIBILITY)

@@ -253,14 +253,14 @@ def _published_file(request: Request, pub: Publication, status: PublicationStatu
 
 
 def _report_html(request: Request, pub: Publication, status: PublicationStatus, area: forces.Area,
-                 codes: frozenset[str], for_pdf: bool) -> str:
+                 codes: frozenset[str]) -> str:
     """The report rendered live from the templates `peel publish` uses, with the viewer's forces only in its
     charts and annex (a force user's draft cannot show another force's figures), and a draft banner."""
     from peelkit.publish.charts import force_figures
     from peelkit.publish.report import render_force_html
 
     data = _view_data(request, pub.id, codes)
-    html = render_force_html(data, area.code, force_figures(data.results, pub, area.code), for_pdf=for_pdf)
+    html = render_force_html(data, area.code, force_figures(data.results, pub, area.code))
     if not status.is_public(_now(request)):
         html = _with_banner(html, status)
     return html
@@ -270,17 +270,19 @@ BANNER_CSS = (".draft-banner{margin:0;padding:0.75rem 1rem;background:#d4351c;co
               "font-size:1.1rem;border-bottom:0.25rem solid #0b0c0c}")
 
 
+def _banner_text(status: PublicationStatus) -> str:
+    if status.state == "embargoed" and status.release_at is not None:
+        when = f"{status.release_at.day} {status.release_at:%B %Y, %H:%M} UTC"
+        return f"Draft — embargoed until {when}. Not published: do not share."
+    return "Draft — embargoed: not published. Do not share."
+
+
 def _with_banner(html: str, status: PublicationStatus) -> str:
     """The report with a red "Draft — embargoed" line first in its body (screen and print). Its rule goes into
     the report's own <style>, so the page's policy (which allows that stylesheet by hash) covers it."""
     from markupsafe import escape
 
-    if status.state == "embargoed" and status.release_at is not None:
-        when = f"{status.release_at.day} {status.release_at:%B %Y, %H:%M} UTC"
-        text = f"Draft — embargoed until {when}. Not published: do not share."
-    else:
-        text = "Draft — embargoed: not published. Do not share."
-    marker = f'<p class="draft-banner" role="note">{escape(text)}</p>'
+    marker = f'<p class="draft-banner" role="note">{escape(_banner_text(status))}</p>'
     html = html.replace("</style>", BANNER_CSS + "</style>", 1)
     head, found, rest = html.partition("<body")
     if not found:
@@ -313,7 +315,7 @@ def report(request: Request, publication_id: str, slug: str, viewer: ViewerDep) 
     else:
         html, policy = cache.memo(
             ("report", pub.id, area.code, codes, status.state, status.is_public(_now(request))),
-            lambda: with_policy(_report_html(request, pub, status, area, codes, for_pdf=False)))
+            lambda: with_policy(_report_html(request, pub, status, area, codes)))
     return HTMLResponse(html, headers={"Content-Security-Policy": policy})
 
 
@@ -322,7 +324,8 @@ _PDF_LOCK = threading.Lock()
 
 @router.get("/publications/{publication_id}/forces/{slug}/report.pdf")
 def report_pdf(request: Request, publication_id: str, slug: str, viewer: ViewerDep) -> Response:
-    from peelkit.publish.report import render_force_pdf
+    from peelkit.publish.charts import force_figures
+    from peelkit.publish.pdf import render_force_pdf
 
     pub, status, area, codes = _viewable(request, publication_id, slug, viewer)
     filename = f"{pub.id}-{area.slug}.pdf"
@@ -331,10 +334,12 @@ def report_pdf(request: Request, publication_id: str, slug: str, viewer: ViewerD
         return FileResponse(published, media_type="application/pdf", filename=filename)
 
     def build() -> bytes:
-        html = _report_html(request, pub, status, area, codes, for_pdf=True)
-        # WeasyPrint takes 1-3 s and much memory a report: one at a time, so a burst cannot exhaust the server.
+        # The same view data as the HTML (the viewer's forces only), with the draft line on every page.
+        data = _view_data(request, pub.id, codes)
+        banner = "" if status.is_public(_now(request)) else _banner_text(status)
+        # One at a time: a burst of first requests cannot occupy every server thread typesetting.
         with _PDF_LOCK:
-            return render_force_pdf(html)
+            return render_force_pdf(data, area.code, force_figures(data.results, pub, area.code), banner=banner)
 
     pdf = _cache(request).memo(("pdf", pub.id, area.code, codes, status.state, status.is_public(_now(request))),
                                build)
