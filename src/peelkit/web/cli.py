@@ -8,9 +8,10 @@ so `peel --help` stays fast.
 from __future__ import annotations
 
 import csv
+import os
 import sys
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -277,5 +278,17 @@ def serve_command(
         _fail(error)
         return
     typer.echo(f"peelkit web app on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    trusted = proxy_options()
     uvicorn.run("peelkit.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1", log_level="info")
+                log_level="info", proxy_headers=bool(trusted["proxy_headers"]),
+                forwarded_allow_ips=trusted.get("forwarded_allow_ips"))
+
+
+def proxy_options() -> dict[str, Any]:
+    """uvicorn's forwarded-header options: X-Forwarded-For/-Proto are believed only from the addresses in
+    PEEL_FORWARDED_ALLOW_IPS. By default from nobody, not even loopback: any process on this host could
+    otherwise pose as any client address and escape the per-address sign-in throttle."""
+    allowed = os.environ.get("PEEL_FORWARDED_ALLOW_IPS", "").strip()
+    if not allowed:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": allowed}
