@@ -12,6 +12,7 @@ from peelkit.clitools import Format as ListFormat
 from peelkit.clitools import ShortFormat as TableFormat
 from peelkit.clitools import fail as _fail
 from peelkit.clitools import print_json as _print_json
+from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import PeelError
 
 app = typer.Typer(
@@ -180,9 +181,8 @@ def indicators_command(
         _fail(error, fmt.value)
         return
     if fmt == ListFormat.csv:
-        import csv
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(engine.CSV_COLUMNS), lineterminator="\n")
+        writer = SafeDictWriter(sys.stdout, fieldnames=list(engine.CSV_COLUMNS), lineterminator="\n")
         writer.writeheader()
         writer.writerows(r.csv_row() for r in results if earlier or r.period == spec.periods[r.indicator].main)
     elif fmt == ListFormat.json:
@@ -260,9 +260,8 @@ def forces_list(
     if fmt == ListFormat.json:
         _print_json(rows)
     elif fmt == ListFormat.csv:
-        import csv
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+        writer = SafeDictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     else:

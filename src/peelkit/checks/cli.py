@@ -5,7 +5,6 @@ SQLAlchemy, DuckDB and the ledger models are imported inside the commands, so `p
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Callable
@@ -15,6 +14,7 @@ import typer
 
 from peelkit.clitools import Format
 from peelkit.clitools import fail as _fail
+from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import PeelError
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ ExpectedVersion = Annotated[int | None, typer.Option(
 
 
 def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
+    writer = SafeDictWriter(sys.stdout, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: "" if row.get(k) is None else str(row[k]).lower() if isinstance(row[k], bool)

@@ -5,7 +5,6 @@ SQLAlchemy and the ledger models are imported inside the commands, so `peel --he
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from datetime import date
@@ -16,6 +15,7 @@ import typer
 
 from peelkit.clitools import Format, ShortFormat
 from peelkit.clitools import fail as _fail
+from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import PeelError
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def _judgment_rows(report: StandingReport, rollup: Rollup) -> list[dict[str, Any
 
 
 def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), lineterminator="\n")
+    writer = SafeDictWriter(sys.stdout, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: ("" if row[k] is None else str(row[k]).lower() if isinstance(row[k], bool) else row[k])

@@ -7,7 +7,6 @@ so `peel --help` stays fast.
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from datetime import datetime
@@ -17,6 +16,7 @@ import typer
 
 from peelkit.clitools import Format, ShortFormat, current_user, print_json
 from peelkit.clitools import fail as _fail
+from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import PeelError
 
 users_app = typer.Typer(help="Web app accounts: analysts, inspectors and force users.\n\n"
@@ -91,7 +91,7 @@ def users_list(
     if fmt == Format.json:
         print_json(rows)
     elif fmt == Format.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(USER_COLUMNS), lineterminator="\n")
+        writer = SafeDictWriter(sys.stdout, fieldnames=list(USER_COLUMNS), lineterminator="\n")
         writer.writeheader()
         writer.writerows({k: ("" if r[k] is None else str(r[k]).lower() if isinstance(r[k], bool) else r[k])
                           for k in USER_COLUMNS} for r in rows)
