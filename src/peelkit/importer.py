@@ -17,7 +17,12 @@ from peelkit.findings import Finding, ImportFailed
 from peelkit.periods import VINTAGE_PATTERN
 from peelkit.sources import REGISTRY, Sniff, Source, load_builtin_sources, sniff
 
+
 # Files a data folder carries beside the data: documentation and checksums, never imported.
+class NotARegularFile(ConfigError):
+    """A path that is a pipe, socket or device: reading it could wait forever, so it is refused unread."""
+
+
 IGNORED_NAMES = {"SHA256SUMS", "README", "LICENSE", "MANIFEST"}
 IGNORED_SUFFIXES = {".md", ".txt", ".sha256", ".json.sig", ".pdf", ".html"}
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".ods", ".xls"}
@@ -60,9 +65,14 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
+            # is_file() is False for pipes, sockets and devices: a folder's are left out (opening a pipe waits
+            # for a writer forever).
             files.extend(sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path)))
-        elif path.exists():
+        elif path.is_file():
             files.append(path)
+        elif path.exists():
+            raise NotARegularFile(f"{path}: not a regular file (a named pipe, socket or device); import files "
+                                  "only, saved to disk first")
         else:
             raise ConfigError(f"{path}: no such file or folder")
     return files
@@ -81,6 +91,10 @@ def recognise(found: Sniff, label: str) -> Source | Finding:
     suffix = found.path.suffix.lower()
     if found.container == "empty":
         return Finding("empty-file", "the file is empty", label, expected="an official data file")
+    utf16 = _utf16(found.head)
+    if utf16 and found.container in ("text", "binary"):
+        return Finding("wrong-encoding", f"the file is {utf16} text; save it as UTF-8 (CSV UTF-8 in Excel)", label,
+                       row=1, expected="UTF-8 text")
     if found.container in ("xlsx", "ods") and not found.sheet_names:
         return Finding("not-a-workbook", "the workbook cannot be opened (it may be damaged or password "
                        "protected); open it in a spreadsheet program and save it again", label,
@@ -96,6 +110,17 @@ def recognise(found: Sniff, label: str) -> Source | Finding:
         return Finding("unrecognised-file", f"the content matches none of the known sources ({names})",
                        label, expected="one of the official files listed in the data README")
     return REGISTRY[best]
+
+
+def _utf16(head: bytes) -> str | None:
+    """'UTF-16' when the bytes are UTF-16 text (with a byte order mark, or ASCII with every other byte NUL)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    sample = head[:512]
+    if len(sample) >= 8 and (sample[1::2].count(0) >= 0.9 * len(sample[1::2])
+                             or sample[0::2].count(0) >= 0.9 * len(sample[0::2])):
+        return "UTF-16"
+    return None
 
 
 def import_paths(
