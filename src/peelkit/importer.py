@@ -95,6 +95,10 @@ def recognise(found: Sniff, label: str) -> Source | Finding:
     if utf16 and found.container in ("text", "binary"):
         return Finding("wrong-encoding", f"the file is {utf16} text; save it as UTF-8 (CSV UTF-8 in Excel)", label,
                        row=1, expected="UTF-8 text")
+    if found.container == "bomb":
+        return Finding("not-a-workbook", "the archive would expand to far more than any published workbook (a "
+                       "zip bomb, or not a spreadsheet): it was not opened", label,
+                       expected="a published XLSX or ODS workbook (under 512 MB expanded)")
     if found.container in ("xlsx", "ods") and not found.sheet_names:
         return Finding("not-a-workbook", "the workbook cannot be opened (it may be damaged or password "
                        "protected); open it in a spreadsheet program and save it again", label,
@@ -117,9 +121,13 @@ def _utf16(head: bytes) -> str | None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "UTF-16"
     sample = head[:512]
-    if len(sample) >= 8 and (sample[1::2].count(0) >= 0.9 * len(sample[1::2])
-                             or sample[0::2].count(0) >= 0.9 * len(sample[0::2])):
-        return "UTF-16"
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    # Text in UTF-16: one half of the bytes all NUL, the other half (the characters) none.
+    for zeros, text in ((odd, even), (even, odd)):
+        if zeros.count(0) >= 0.9 * len(zeros) and text.count(0) <= 0.1 * len(text):
+            return "UTF-16"
     return None
 
 
