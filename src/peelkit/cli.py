@@ -61,6 +61,8 @@ def data_import(
     keep_street_records: Annotated[bool, typer.Option(
         "--keep-street-records", help="Also keep every data.police.uk street-level row (slower; default: "
         "monthly counts per force and crime type).")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="If another import is running, wait for it (default: "
+                                       "stop at once with exit code 7).")] = False,
 ) -> None:
     """Recognise each file by its content and load it into the warehouse, all or nothing.
 
@@ -81,7 +83,8 @@ def data_import(
             def step(path: Path) -> None:
                 progress.update(task, advance=1, description=f"importing {path.name}")
 
-            report = import_paths(paths, vintage=vintage, on_file=step, keep_street_records=keep_street_records)
+            report = import_paths(paths, vintage=vintage, on_file=step, keep_street_records=keep_street_records,
+                                  wait=wait, on_wait=lambda message: typer.echo(message, err=True))
     except PeelError as error:
         _fail(error, fmt.value)
         return
@@ -202,6 +205,8 @@ def publish_command(
     fmt: Annotated[str, typer.Option("--format", help="Comma-separated: html, pdf.")] = "html,pdf",
     force: Annotated[list[str] | None, typer.Option(help="Only these forces (repeat the option).")] = None,
     jobs: Annotated[int, typer.Option(help="Worker processes rendering reports in parallel.")] = 2,
+    wait: Annotated[bool, typer.Option("--wait", help="If another publish to this folder is running, wait for it "
+                                       "(default: stop at once with exit code 7).")] = False,
 ) -> None:
     """Publish every force's report (HTML and PDF), the national data tables, an index and a manifest.
 
@@ -231,7 +236,7 @@ def publish_command(
                 progress.update(task, advance=1, description=f"published {forces.match(code).name}")
 
             report = publish(data, out, formats=[f.strip() for f in fmt.split(",")], force_codes=codes,
-                             jobs=jobs, on_force=step)
+                             jobs=jobs, on_force=step, wait=wait, on_wait=console.print)
     except PeelError as error:
         _fail(error)
         return
@@ -270,7 +275,13 @@ def forces_list(
 
 
 def main() -> None:
-    app()
+    # Commands turn the errors they expect into messages; any PeelError that still escapes (the warehouse busy
+    # in another process, say) gets the same message and exit code instead of a traceback.
+    try:
+        app()
+    except PeelError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise SystemExit(error.exit_code) from None
 
 
 if __name__ == "__main__":

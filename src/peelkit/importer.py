@@ -10,10 +10,11 @@ from pathlib import Path
 
 import duckdb
 
-from peelkit import warehouse
+from peelkit import config, warehouse
 from peelkit.errors import ConfigError
 from peelkit.files import sha256_of
 from peelkit.findings import Finding, ImportFailed
+from peelkit.locks import exclusive
 from peelkit.periods import VINTAGE_PATTERN
 from peelkit.sources import REGISTRY, Sniff, Source, load_builtin_sources, sniff
 
@@ -139,12 +140,24 @@ def import_paths(
     on_file: Callable[[Path], None] | None = None,
     synthetic: bool = False,
     keep_street_records: bool = False,
+    wait: bool = False,
+    on_wait: Callable[[str], None] | None = None,
 ) -> ImportReport:
-    """Import every file under `paths` in one transaction: all of it, or (on any problem) none of it."""
+    """Import every file under `paths` in one transaction: all of it, or (on any problem) none of it. One import
+    at a time per warehouse: another one running makes this one wait (`wait`) or raise Busy (exit 7)."""
     if vintage is not None and not VINTAGE_PATTERN.match(vintage):
         raise ConfigError(f"--vintage {vintage!r} must look like 2018-12 or 2018-12-14 (the release date)")
     load_builtin_sources()
     files = expand(paths)
+    target = db_path or config.warehouse_path()
+    with exclusive(target.with_name(target.name + ".lock"), f"`peel data import` into {target}", wait=wait,
+                   on_wait=on_wait):
+        return _import(files, vintage=vintage, db_path=target, on_file=on_file, synthetic=synthetic,
+                       keep_street_records=keep_street_records)
+
+
+def _import(files: list[Path], *, vintage: str | None, db_path: Path, on_file: Callable[[Path], None] | None,
+            synthetic: bool, keep_street_records: bool) -> ImportReport:
     report = ImportReport()
     findings: list[Finding] = []
     suppressed: list[str] = []

@@ -203,8 +203,26 @@ def publish(
     force_codes: list[str] | None = None,
     jobs: int = 1,
     on_force: Callable[[str], None] | None = None,
+    wait: bool = False,
+    on_wait: Callable[[str], None] | None = None,
 ) -> PublishReport:
-    """Build the whole site in a new folder, then swap it in; on any failure the previous site stays."""
+    """Build the whole site in a new folder, then swap it in; on any failure the previous site stays. One
+    publish at a time per site folder: another one running makes this one wait (`wait`) or raise Busy."""
+    from peelkit.publish.lock import site_lock
+
+    with site_lock(out.absolute(), wait=wait, on_wait=on_wait):
+        return _build(data, out, formats=formats, force_codes=force_codes, jobs=jobs, on_force=on_force)
+
+
+def _build(
+    data: PublicationData,
+    out: Path,
+    *,
+    formats: Iterable[str],
+    force_codes: list[str] | None,
+    jobs: int,
+    on_force: Callable[[str], None] | None,
+) -> PublishReport:
     chosen = tuple(f for f in FORMATS if f in set(formats))
     if not chosen:
         raise PublishError(f"--format must name html, pdf or both, not {sorted(formats)}")
