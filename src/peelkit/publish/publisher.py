@@ -48,11 +48,15 @@ class PublishReport:
 _WORKER_DATA: PublicationData | None = None
 
 
-def _init_worker(data: PublicationData, bases: Any) -> None:
+def _init_worker(data: PublicationData, bases: Any, parent_pid: int | None = None) -> None:
     # Data, templates and the base charts come once per worker process, not once per force; the charts are
     # drawn once by the publisher, not once per worker.
     global _WORKER_DATA
     from peelkit.publish.charts import seed_bar_bases
+    from peelkit.publish.workers import exit_with_parent
+
+    if parent_pid is not None:
+        exit_with_parent(parent_pid)
 
     _WORKER_DATA = data
     seed_bar_bases(bases)
@@ -250,7 +254,7 @@ def _build(
             context = multiprocessing.get_context("spawn")
             bases = bar_bases(data.results, data.publication)
             with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                                     initargs=(data, bases)) as pool:
+                                     initargs=(data, bases, os.getpid())) as pool:
                 futures = [pool.submit(_render_in_worker, code, str(site), chosen) for code in codes]
                 # The national tables and scripts are written here while the workers render the reports.
                 _write_shared(data, site, chosen)
