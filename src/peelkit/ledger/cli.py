@@ -192,6 +192,9 @@ def record_judgment_command(
     question: Annotated[str, typer.Option(help="Question id (e.g. Q2_investigating_crime) or 'overall'.")],
     grade: Annotated[str, typer.Option(help="A grade on the framework's scale; '' records an unknown grade.")],
     by: ByOption,
+    expected_version: Annotated[int, typer.Option(
+        help="The version you read (0: there was none); refused (exit 5) if it changed. Required: an edit never "
+        "overwrites one it did not see.", show_default=False)],
     not_inspected: Annotated[bool, typer.Option("--not-inspected", help="The question was not re-inspected "
                                                                         "this year (grade carried forward).")] = False,
     last_inspected: Annotated[str | None, typer.Option(help="Year last inspected, for --not-inspected.")] = None,
@@ -199,14 +202,13 @@ def record_judgment_command(
     source: Annotated[str | None, typer.Option(help="Where the judgment is published.")] = None,
     evidence: Annotated[str | None, typer.Option(help="Evidence or note.")] = None,
     confidence: Annotated[str | None, typer.Option(help="Confidence in the source (e.g. explicit).")] = None,
-    expected_version: Annotated[int | None, typer.Option(help="The version you read; refused if it changed.")] = (
-        None),
 ) -> None:
     """Record (insert or update) one judgment; audited under --by; a stale --expected-version is refused (exit 5).
 
     Prints the saved judgment's id and version.
 
     Example: peel ledger record-judgment --force Kent --year 2017 --question overall --grade Good --by "A Inspector"
+    --expected-version 0
     """
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.judgments import record_judgment
@@ -263,14 +265,16 @@ def set_area_status_command(
     area_id: Annotated[int, typer.Argument(help="The area's id.", show_default=False)],
     status: Annotated[str, typer.Option(help="open, in_progress, addressed or closed.")],
     by: ByOption,
+    expected_version: Annotated[int, typer.Option(
+        help="The version you read (0: there was none); refused (exit 5) if it changed. Required: an edit never "
+        "overwrites one it did not see.", show_default=False)],
     on: Annotated[str | None, typer.Option(help="Date of the change (YYYY-MM-DD); default today.")] = None,
     evidence: Annotated[str | None, typer.Option(help="Evidence for the new status.")] = None,
-    expected_version: Annotated[int | None, typer.Option(help="The version you read; refused if it changed.")] = (
-        None),
 ) -> None:
     """Move an area to a new status, with date and evidence (kept in its history; audited under --by).
 
     Example: peel ledger set-area-status 3 --status addressed --evidence "2018 inspection" --by "A Inspector"
+    --expected-version 1
     """
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.improvements import set_status

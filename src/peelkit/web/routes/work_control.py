@@ -24,6 +24,7 @@ from peelkit.web.routes.work_common import (
     notice,
     now,
     parse_uk_local,
+    parse_version,
     publication_or_404,
     saved,
     strip_json,
@@ -91,7 +92,7 @@ def _change(request: Request, viewer: Viewer, pub: Publication, state: str, rele
     if not errors:
         try:
             with ledger(request, viewer) as session:
-                expected = int(version) if version.strip().isdigit() else 0
+                expected = parse_version(version)
                 ps.set_status(session, pub.id, state, release, expected, now=now(request))
         except ConflictError:
             conflict = True
