@@ -62,8 +62,8 @@ def test_a_second_import_is_refused_clearly_or_waits(tmp_path: Path, env: dict[s
 
 def test_two_imports_at_once_both_load(tmp_path: Path, env: dict[str, str]) -> None:
     files = [rolling_file(tmp_path / f"rolling-{n}.csv", 2000, count=n) for n in (1, 2)]
-    # Different contents claiming the same vintage: the second must be refused as a vintage conflict, never
-    # with a lock traceback; with its own vintage it loads.
+    # Two different releases of the same figures, each named by its own vintage, imported at the same moment:
+    # the second waits for the first (before, DuckDB's lock traceback), then both are loaded.
     first = start([*PEEL, "data", "import", str(files[0]), "--wait", "--vintage", "2017-03-01"], env)
     second = start([*PEEL, "data", "import", str(files[1]), "--wait", "--vintage", "2017-03-02"], env)
     for process in (first, second):
