@@ -1,12 +1,15 @@
-"""Latency and throughput of the busiest page, a force's page, and its JSON twin, on `peel serve`.
+"""The web app under load: every public API route, a force's page and its JSON twin, and a signed-in page (not
+answered from the anonymous cache), on `peel serve`, with 200 idle connections held open meanwhile.
 
-Usage: PEEL_DATA_DIR=../shared/data python benchmarks/web.py [--duration 30] [--connections 50] [--workers 1 2]
+Usage: PEEL_DATA_DIR=../shared/data python benchmarks/web.py [--duration 30] [--connections 50] [--idle 200]
+       [--workers 1 2]
 Builds a scratch PEEL_HOME like benchmarks/publish.py (official data, synthetic demo returns, public grades,
-demo file review; not timed), publishes peel-effectiveness-2017 (`peel publication set --state published`),
-starts `peel serve` with 1 and then 2 worker processes, warms it, then loads each address with 50 concurrent
-keep-alive clients on loopback for 30 s. The load comes from `wrk` (a C load generator: a Python one would
-take a core from the server) when it is installed, else from an asyncio httpx client. Target: p95 under
-50 ms with 0 errors.
+demo file review; not timed), publishes peel-effectiveness-2017 (`peel publication set --state published`), adds
+an analyst account, starts `peel serve` with 1 and then 2 worker processes, opens `--idle` connections that send
+nothing (re-opened whenever the server drops one, as idle clients would), warms the server, then loads each
+address with 50 concurrent keep-alive clients on loopback for 30 s. The load comes from `wrk` (a C load
+generator: a Python one would take a core from the server) when it is installed, else from an asyncio httpx
+client. Target: p95 under 50 ms with 0 errors for every public page and API route.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -33,8 +37,18 @@ from _results import machine, update_section  # noqa: E402
 from publish import PEEL, prepare  # noqa: E402
 
 PUBLICATION = "peel-effectiveness-2017"
+API = f"/api/v1/publications/{PUBLICATION}"
 PAGES = {"force page": f"/publications/{PUBLICATION}/forces/warwickshire",
-         "force page JSON": f"/publications/{PUBLICATION}/forces/warwickshire.json"}
+         "force page JSON": f"/publications/{PUBLICATION}/forces/warwickshire.json",
+         "API publications": "/api/v1/publications",
+         "API publication": API,
+         "API forces": f"{API}/forces",
+         "API force": f"{API}/forces/warwickshire",
+         "API indicators": f"{API}/indicators",
+         "API indicator": f"{API}/indicators/crimes_per_1000",
+         "signed-in force page": f"/publications/{PUBLICATION}/forces/warwickshire"}
+SIGNED_IN = {"signed-in force page"}  # asked with an analyst's session cookie: rendered for the viewer each time
+BENCH_USER, BENCH_PASSWORD = "bench-analyst", "benchmark password for the scratch home only"
 TARGET_P95_MS = 50.0
 # wrk prints percentiles 50/75/90/99 only; this prints what we report, as one JSON line.
 WRK_SCRIPT = """
@@ -104,7 +118,72 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def warm(base: str, workers: int) -> None:
+class IdleConnections:
+    """`count` connections that send nothing, held open while the load runs (a thread re-opens any the server
+    closes, as idle clients keep coming back); `open_share` is the share of the time-averaged target held."""
+
+    def __init__(self, host: str, port: int, count: int) -> None:
+        self.address, self.count = (host, port), count
+        self.sockets: list[socket.socket] = []
+        self.samples: list[int] = []
+        self.reopened = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._keep, name="idle-connections", daemon=True)
+
+    def __enter__(self) -> IdleConnections:
+        self.sockets = [socket.create_connection(self.address) for _ in range(self.count)]
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        for sock in self.sockets:
+            sock.close()
+
+    def _keep(self) -> None:
+        while not self._stop.wait(0.25):
+            kept = []
+            for sock in self.sockets:
+                try:
+                    closed = sock.recv(1, socket.MSG_DONTWAIT | socket.MSG_PEEK) == b""
+                except BlockingIOError:
+                    closed = False
+                except OSError:
+                    closed = True
+                if closed:
+                    sock.close()
+                    self.reopened += 1
+                    try:
+                        sock = socket.create_connection(self.address, timeout=5)
+                    except OSError:
+                        continue
+                kept.append(sock)
+            self.sockets = kept
+            self.samples.append(len(kept))
+
+    @property
+    def open_share(self) -> float:
+        return statistics.mean(self.samples) / self.count if self.samples and self.count else 1.0
+
+
+def sign_in(base: str) -> str:
+    """The analyst's session cookie (signing in as a browser does: the form's CSRF token, then POST /login)."""
+    import re
+
+    import httpx
+
+    with httpx.Client(base_url=base, timeout=30) as browser:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/login").text)
+        assert token, "no sign-in form"
+        answer = browser.post("/login", data={"name": BENCH_USER, "password": BENCH_PASSWORD, "next": "/account",
+                                              "csrf_token": token.group(1)})
+        if answer.status_code != 303:
+            raise SystemExit(f"signing in failed: {answer.status_code}")
+        return f"peel_session={browser.cookies['peel_session']}"
+
+
+def warm(base: str, workers: int, cookie: str) -> None:
     """Every worker builds its page data and cached responses before the clock starts: a few concurrent
     rounds, so each worker process answers some."""
     async def rounds() -> None:
@@ -112,8 +191,9 @@ def warm(base: str, workers: int) -> None:
 
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
             for _ in range(5):
-                answers = await asyncio.gather(*(client.get(path) for path in PAGES.values()
-                                                 for _ in range(10 * workers)))
+                answers = await asyncio.gather(*(
+                    client.get(path, headers={"Cookie": cookie} if name in SIGNED_IN else None)
+                    for name, path in PAGES.items() for _ in range(10 * workers)))
                 bad = [a.status_code for a in answers if a.status_code != 200]
                 if bad:
                     raise SystemExit(f"warming up got {bad[:5]}")
@@ -121,9 +201,10 @@ def warm(base: str, workers: int) -> None:
     asyncio.run(rounds())
 
 
-def with_wrk(url: str, connections: int, seconds: int, threads: int, script: Path) -> Load:
+def with_wrk(url: str, connections: int, seconds: int, threads: int, script: Path, cookie: str | None) -> Load:
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     out = subprocess.run(["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
-                          "-s", str(script), url], check=True, capture_output=True, text=True).stdout
+                          "-s", str(script), *headers, url], check=True, capture_output=True, text=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("WRK-RESULT "))
     found = json.loads(line.removeprefix("WRK-RESULT "))
     errors = sum(found[k] for k in ("connect", "read", "write", "status", "timeout"))
@@ -132,9 +213,11 @@ def with_wrk(url: str, connections: int, seconds: int, threads: int, script: Pat
                 found["bytes"] / max(found["requests"], 1))
 
 
-def with_httpx(url: str, connections: int, seconds: int) -> Load:
+def with_httpx(url: str, connections: int, seconds: int, cookie: str | None) -> Load:
     """The fallback without wrk: it shares the machine's cores with the server, so it understates throughput."""
     import httpx
+
+    headers = {"Cookie": cookie} if cookie else {}
 
     latencies: list[float] = []
     errors = 0
@@ -155,7 +238,7 @@ def with_httpx(url: str, connections: int, seconds: int) -> Load:
 
     async def run() -> float:
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        async with httpx.AsyncClient(limits=limits, timeout=30) as session:
+        async with httpx.AsyncClient(limits=limits, timeout=30, headers=headers) as session:
             started = time.perf_counter()
             await asyncio.gather(*(client(session, started + seconds) for _ in range(connections)))
             return time.perf_counter() - started
@@ -170,63 +253,79 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=30, help="seconds of load per address")
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--idle", type=int, default=200, help="idle connections held open meanwhile")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--no-results", action="store_true")
     options = parser.parse_args()
     data = Path(os.environ.get("PEEL_DATA_DIR", "../shared/data")).resolve()
     tool = "wrk" if shutil.which("wrk") else "httpx"
-    rows: list[tuple[int, str, Load]] = []
+    rows: list[tuple[int, str, Load, float]] = []
     with tempfile.TemporaryDirectory() as scratch:
         print("preparing a scratch PEEL_HOME with the real data (not timed)...", flush=True)
         env = prepare(Path(scratch) / "home", data)
         subprocess.run([PEEL, "publication", "set", PUBLICATION, "--state", "published", "--by", "benchmark",
                         "--override", "benchmark: synthetic returns"],
                        env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([PEEL, "users", "add", BENCH_USER, "--role", "analyst", "--password-stdin", "--by",
+                        "benchmark"], env=env, check=True, input=BENCH_PASSWORD.encode(), stdout=subprocess.DEVNULL)
         script = Path(scratch) / "report.lua"
         script.write_text(WRK_SCRIPT)
         for workers in options.workers:
             server, base = start_server(env, workers, Path(scratch) / f"serve-{workers}.log")
             try:
-                warm(base, workers)
+                cookie = sign_in(base)
+                warm(base, workers, cookie)
+                port = int(base.rsplit(":", 1)[1])
                 for name, path in PAGES.items():
-                    if tool == "wrk":
-                        load = with_wrk(base + path, options.connections, options.duration, options.wrk_threads,
-                                        script)
-                    else:
-                        load = with_httpx(base + path, options.connections, options.duration)
-                    rows.append((workers, name, load))
-                    print(f"--workers {workers} {name:<16} {load.per_second:8.0f} req/s  p50 {load.p50_ms:6.1f} ms  "
+                    with IdleConnections("127.0.0.1", port, options.idle) as idle:
+                        header = cookie if name in SIGNED_IN else None
+                        if tool == "wrk":
+                            load = with_wrk(base + path, options.connections, options.duration,
+                                            options.wrk_threads, script, header)
+                        else:
+                            load = with_httpx(base + path, options.connections, options.duration, header)
+                    rows.append((workers, name, load, idle.open_share))
+                    print(f"--workers {workers} {name:<21} {load.per_second:7.0f} req/s  p50 {load.p50_ms:6.1f} ms  "
                           f"p95 {load.p95_ms:6.1f} ms  p99 {load.p99_ms:6.1f} ms  max {load.max_ms:7.1f} ms  "
                           f"errors {load.errors}  ({load.requests} requests, {load.bytes_per_response / 1024:.1f} "
-                          f"KiB each)", flush=True)
+                          f"KiB each; {options.idle} idle held {idle.open_share:.0%}, re-opened {idle.reopened})",
+                          flush=True)
             finally:
                 stop_server(server)
-    met = all(load.p95_ms < TARGET_P95_MS and load.errors == 0 for _, _, load in rows)
+    public = [(w, name, load) for w, name, load, _held in rows if name not in SIGNED_IN]
+    met = all(load.p95_ms <= TARGET_P95_MS and load.errors == 0 for _, _, load in public)
     verdict = "met" if met else "NOT met"
-    print(f"target: p95 under {TARGET_P95_MS:.0f} ms with 0 errors, every row: {verdict}")
+    print(f"target: p95 at most {TARGET_P95_MS:.0f} ms with 0 errors, every public page and API route: {verdict}")
     if not options.no_results:
-        update_section("web", "\n".join([
-            "## The web app's force page (`benchmarks/web.py`)",
-            "",
-            f"`peel serve` on loopback, {options.connections} concurrent keep-alive clients for {options.duration} s"
-            f" per address, load from {tool}"
-            + (f" ({options.wrk_threads} threads) on the same machine" if tool == "wrk" else " on the same machine")
-            + f"; publication `{PUBLICATION}` published, scratch PEEL_HOME with all of `PEEL_DATA_DIR`, the"
-            " synthetic demo returns, the public grades and the demo file review; warmed before timing.",
-            "",
-            "| machine | |",
-            "| --- | --- |",
-            *(f"| {k} | {v} |" for k, v in machine().items()),
-            "",
-            "| workers | address | requests/s | p50 | p95 | p99 | max | errors | size |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-            *(f"| {w} | {name} | {load.per_second:.0f} | {load.p50_ms:.1f} ms | {load.p95_ms:.1f} ms | "
-              f"{load.p99_ms:.1f} ms | {load.max_ms:.0f} ms | {load.errors} | "
-              f"{load.bytes_per_response / 1024:.1f} KiB |" for w, name, load in rows),
-            "",
-            f"Target: p95 under {TARGET_P95_MS:.0f} ms with 0 errors: {verdict}.",
-        ]))
+        update_section("web", results_section(options, tool, rows, verdict))
+
+
+def results_section(options: argparse.Namespace, tool: str, rows: list[tuple[int, str, Load, float]],
+                    verdict: str) -> str:
+    return "\n".join([
+        "## The web app under load (`benchmarks/web.py`)",
+        "",
+        f"`peel serve` on loopback, {options.connections} concurrent keep-alive clients for {options.duration} s"
+        f" per address while {options.idle} idle connections are held open, load from {tool}"
+        + (f" ({options.wrk_threads} threads) on the same machine" if tool == "wrk" else " on the same machine")
+        + f"; publication `{PUBLICATION}` published, scratch PEEL_HOME with all of `PEEL_DATA_DIR`, the"
+        " synthetic demo returns, the public grades and the demo file review; warmed before timing. The"
+        " signed-in force page is asked with an analyst's session cookie: it is rendered for that viewer on every"
+        " request (never from the anonymous cache).",
+        "",
+        "| machine | |",
+        "| --- | --- |",
+        *(f"| {k} | {v} |" for k, v in machine().items()),
+        "",
+        "| workers | address | requests/s | p50 | p95 | p99 | max | errors | size | idle held |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        *(f"| {w} | {name} | {load.per_second:.0f} | {load.p50_ms:.1f} ms | {load.p95_ms:.1f} ms | "
+          f"{load.p99_ms:.1f} ms | {load.max_ms:.0f} ms | {load.errors} | "
+          f"{load.bytes_per_response / 1024:.1f} KiB | {held:.0%} |" for w, name, load, held in rows),
+        "",
+        f"Target: p95 at most {TARGET_P95_MS:.0f} ms with 0 errors for every public page and API route: {verdict}.",
+    ])
 
 
 if __name__ == "__main__":

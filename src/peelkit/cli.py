@@ -13,6 +13,7 @@ from peelkit.clitools import Format as ListFormat
 from peelkit.clitools import ShortFormat as TableFormat
 from peelkit.clitools import fail as _fail
 from peelkit.clitools import print_json as _print_json
+from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import PeelError
 
 app = typer.Typer(
@@ -61,6 +62,8 @@ def data_import(
     keep_street_records: Annotated[bool, typer.Option(
         "--keep-street-records", help="Also keep every data.police.uk street-level row (slower; default: "
         "monthly counts per force and crime type).")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="If another import is running, wait for it (default: "
+                                       "stop at once with exit code 7).")] = False,
 ) -> None:
     """Recognise each file by its content and load it into the warehouse, all or nothing.
 
@@ -81,7 +84,8 @@ def data_import(
             def step(path: Path) -> None:
                 progress.update(task, advance=1, description=f"importing {path.name}")
 
-            report = import_paths(paths, vintage=vintage, on_file=step, keep_street_records=keep_street_records)
+            report = import_paths(paths, vintage=vintage, on_file=step, keep_street_records=keep_street_records,
+                                  wait=wait, on_wait=lambda message: typer.echo(message, err=True))
     except PeelError as error:
         _fail(error, fmt.value)
         return
@@ -181,9 +185,8 @@ def indicators_command(
         _fail(error, fmt.value)
         return
     if fmt == ListFormat.csv:
-        import csv
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(engine.CSV_COLUMNS), lineterminator="\n")
+        writer = SafeDictWriter(sys.stdout, fieldnames=list(engine.CSV_COLUMNS), lineterminator="\n")
         writer.writeheader()
         writer.writerows(r.csv_row() for r in results if earlier or r.period == spec.periods[r.indicator].main)
     elif fmt == ListFormat.json:
@@ -204,6 +207,8 @@ def publish_command(
     force: Annotated[list[str] | None, typer.Option(help="Only these forces (repeat the option).")] = None,
     jobs: Annotated[int | None, typer.Option(
         help="Worker processes rendering reports in parallel (default: the number of CPU cores).")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="If another publish to this folder is running, wait for it "
+                                       "(default: stop at once with exit code 7).")] = False,
 ) -> None:
     """Publish every force's report (HTML and PDF), the national data tables, an index and a manifest.
 
@@ -233,7 +238,8 @@ def publish_command(
                 progress.update(task, advance=1, description=f"published {forces.match(code).name}")
 
             report = publish(data, out, formats=[f.strip() for f in fmt.split(",")], force_codes=codes,
-                             jobs=jobs if jobs is not None else (os.cpu_count() or 1), on_force=step)
+                             jobs=jobs if jobs is not None else (os.cpu_count() or 1), on_force=step,
+                             wait=wait, on_wait=console.print)
     except PeelError as error:
         _fail(error)
         return
@@ -262,9 +268,8 @@ def forces_list(
     if fmt == ListFormat.json:
         _print_json(rows)
     elif fmt == ListFormat.csv:
-        import csv
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+        writer = SafeDictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     else:
@@ -273,7 +278,13 @@ def forces_list(
 
 
 def main() -> None:
-    app()
+    # Commands turn the errors they expect into messages; any PeelError that still escapes (the warehouse busy
+    # in another process, say) gets the same message and exit code instead of a traceback.
+    try:
+        app()
+    except PeelError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise SystemExit(error.exit_code) from None
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ SETTINGS: tuple[Setting, ...] = (
             "PEEL_HOME/web-secret (readable by its owner only)."),
     Setting("PEEL_SITE_DIR", "PEEL_HOME/site", "A `peel publish` output the web app serves published reports from."),
     Setting("PEEL_HTTPS", None, "Set to 1 when the web app is served over HTTPS (cookies get the Secure flag)."),
+    Setting("PEEL_FORWARDED_ALLOW_IPS", None, "Addresses of reverse proxies whose X-Forwarded-For/-Proto headers "
+            "`peel serve` believes (comma-separated, `*` for any); default none, not even loopback."),
 )
 
 

@@ -35,6 +35,7 @@ CODES: dict[str, str] = {
     "bad-period": "A period label cannot be read",
     "unexpected-value": "A value is not one of those allowed",
     "bad-json": "The file is not valid JSON or not the expected JSON structure",
+    "formula-cell": "A workbook cell holds a formula with no saved value",
 }
 
 

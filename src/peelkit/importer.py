@@ -10,14 +10,20 @@ from pathlib import Path
 
 import duckdb
 
-from peelkit import warehouse
+from peelkit import config, warehouse
 from peelkit.errors import ConfigError
 from peelkit.files import sha256_of
 from peelkit.findings import Finding, ImportFailed
+from peelkit.locks import exclusive
 from peelkit.periods import VINTAGE_PATTERN
 from peelkit.sources import REGISTRY, Sniff, Source, load_builtin_sources, sniff
 
+
 # Files a data folder carries beside the data: documentation and checksums, never imported.
+class NotARegularFile(ConfigError):
+    """A path that is a pipe, socket or device: reading it could wait forever, so it is refused unread."""
+
+
 IGNORED_NAMES = {"SHA256SUMS", "README", "LICENSE", "MANIFEST"}
 IGNORED_SUFFIXES = {".md", ".txt", ".sha256", ".json.sig", ".pdf", ".html"}
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".ods", ".xls"}
@@ -60,9 +66,14 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
+            # is_file() is False for pipes, sockets and devices: a folder's are left out (opening a pipe waits
+            # for a writer forever).
             files.extend(sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path)))
-        elif path.exists():
+        elif path.is_file():
             files.append(path)
+        elif path.exists():
+            raise NotARegularFile(f"{path}: not a regular file (a named pipe, socket or device); import files "
+                                  "only, saved to disk first")
         else:
             raise ConfigError(f"{path}: no such file or folder")
     return files
@@ -81,6 +92,14 @@ def recognise(found: Sniff, label: str) -> Source | Finding:
     suffix = found.path.suffix.lower()
     if found.container == "empty":
         return Finding("empty-file", "the file is empty", label, expected="an official data file")
+    utf16 = _utf16(found.head)
+    if utf16 and found.container in ("text", "binary"):
+        return Finding("wrong-encoding", f"the file is {utf16} text; save it as UTF-8 (CSV UTF-8 in Excel)", label,
+                       row=1, expected="UTF-8 text")
+    if found.container == "bomb":
+        return Finding("not-a-workbook", "the archive would expand to far more than any published workbook (a "
+                       "zip bomb, or not a spreadsheet): it was not opened", label,
+                       expected="a published XLSX or ODS workbook (under 512 MB expanded)")
     if found.container in ("xlsx", "ods") and not found.sheet_names:
         return Finding("not-a-workbook", "the workbook cannot be opened (it may be damaged or password "
                        "protected); open it in a spreadsheet program and save it again", label,
@@ -98,6 +117,21 @@ def recognise(found: Sniff, label: str) -> Source | Finding:
     return REGISTRY[best]
 
 
+def _utf16(head: bytes) -> str | None:
+    """'UTF-16' when the bytes are UTF-16 text (with a byte order mark, or ASCII with every other byte NUL)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    sample = head[:512]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    # Text in UTF-16: one half of the bytes all NUL, the other half (the characters) none.
+    for zeros, text in ((odd, even), (even, odd)):
+        if zeros.count(0) >= 0.9 * len(zeros) and text.count(0) <= 0.1 * len(text):
+            return "UTF-16"
+    return None
+
+
 def import_paths(
     paths: Sequence[Path],
     *,
@@ -106,12 +140,24 @@ def import_paths(
     on_file: Callable[[Path], None] | None = None,
     synthetic: bool = False,
     keep_street_records: bool = False,
+    wait: bool = False,
+    on_wait: Callable[[str], None] | None = None,
 ) -> ImportReport:
-    """Import every file under `paths` in one transaction: all of it, or (on any problem) none of it."""
+    """Import every file under `paths` in one transaction: all of it, or (on any problem) none of it. One import
+    at a time per warehouse: another one running makes this one wait (`wait`) or raise Busy (exit 7)."""
     if vintage is not None and not VINTAGE_PATTERN.match(vintage):
         raise ConfigError(f"--vintage {vintage!r} must look like 2018-12 or 2018-12-14 (the release date)")
     load_builtin_sources()
     files = expand(paths)
+    target = db_path or config.warehouse_path()
+    with exclusive(target.with_name(target.name + ".lock"), f"`peel data import` into {target}", wait=wait,
+                   on_wait=on_wait):
+        return _import(files, vintage=vintage, db_path=target, on_file=on_file, synthetic=synthetic,
+                       keep_street_records=keep_street_records)
+
+
+def _import(files: list[Path], *, vintage: str | None, db_path: Path, on_file: Callable[[Path], None] | None,
+            synthetic: bool, keep_street_records: bool) -> ImportReport:
     report = ImportReport()
     findings: list[Finding] = []
     suppressed: list[str] = []

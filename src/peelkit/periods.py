@@ -66,6 +66,24 @@ def financial_quarter(financial_year: str, quarter: int) -> Period:
     return Period(start, month_end(end_month.year, end_month.month))
 
 
+EARLIEST_DATA = date(2000, 1, 1)
+
+
+def latest_plausible(today: date | None = None) -> date:
+    """The last day any release can cover: the end of next year (a file dated later is a typo, and would
+    otherwise become the newest vintage and hide every real release)."""
+    return date((today or date.today()).year + 1, 12, 31)
+
+
+def plausible(day: date, today: date | None = None) -> bool:
+    """True for a date a statistical release can cover: from 2000 to the end of next year."""
+    return EARLIEST_DATA <= day <= latest_plausible(today)
+
+
+def plausible_text(today: date | None = None) -> str:
+    return f"a date from {EARLIEST_DATA:%d-%m-%Y} to {latest_plausible(today):%d-%m-%Y}"
+
+
 def vintage_of(day: date) -> str:
     """The default vintage label of a release whose latest data end on `day`."""
     return f"{day:%Y-%m}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -130,7 +131,18 @@ def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBP
         con = duckdb.connect(":memory:")
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path), read_only=read_only)
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            # DuckDB lets one process write a file (and then no other process open it): say so plainly.
+            from peelkit.locks import Busy
+
+            found = re.search(r"PID (\d+)", str(error))
+            holder = f" (process {found.group(1)})" if found else ""
+            raise Busy(f"the warehouse {path} is in use by another process{holder}, e.g. an import still "
+                       "running; wait for it to finish and run this again") from None
     if not read_only or not path.exists():
         for statement in _ddl():
             con.execute(statement)

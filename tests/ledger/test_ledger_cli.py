@@ -90,7 +90,7 @@ def test_import_problems_as_json(ledger_url: str, tmp_path: Path) -> None:
 
 def test_record_judgment_and_areas(ledger_url: str) -> None:
     result = runner.invoke(app, ["ledger", "record-judgment", "--force", "Kent", "--year", "2017", "--question",
-                                 "overall", "--grade", "Good", "--by", "Ann"])
+                                 "overall", "--grade", "Good", "--by", "Ann", "--expected-version", "0"])
     assert result.exit_code == 0 and "version 1" in result.stdout, result.output
     stale = runner.invoke(app, ["ledger", "record-judgment", "--force", "Kent", "--year", "2017", "--question",
                                 "overall", "--grade", "Outstanding", "--by", "Bob", "--expected-version", "0"])
@@ -105,7 +105,7 @@ def test_record_judgment_and_areas(ledger_url: str) -> None:
                                  "--predecessor", ident, "--on", "2018-03-22"])
     assert second.exit_code == 0, second.output
     moved = runner.invoke(app, ["ledger", "set-area-status", ident, "--status", "closed", "--on", "2018-03-22",
-                                "--evidence", "superseded", "--by", "Bob"])
+                                "--evidence", "superseded", "--by", "Bob", "--expected-version", "1"])
     assert moved.exit_code == 0 and "closed" in moved.stdout, moved.output
     as_csv = runner.invoke(app, ["ledger", "afis", "--force", "Kent", "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))

@@ -206,7 +206,8 @@ def test_queries_and_signoff_commands(ledger_url: str, peel_home: Path) -> None:
     assert result.exit_code == 0, result.output
     stale = runner.invoke(_peel(), ["queries", "resolve", str(query["id"]), "--by", "A", "--expected-version", "1"])
     assert stale.exit_code == ConflictError.exit_code and "changed by someone else" in stale.output
-    assert runner.invoke(_peel(), ["queries", "resolve", str(query["id"]), "--by", "A"]).exit_code == 0
+    assert runner.invoke(_peel(), ["queries", "resolve", str(query["id"]), "--by", "A", "--expected-version",
+                                   "2"]).exit_code == 0
     listing = runner.invoke(_peel(), ["queries", "list", "--format", "csv", "--status", "resolved"])
     csv_lines = listing.output.splitlines()
     assert len(csv_lines) == 2 and csv_lines[0].startswith("id,publication_id,force_code,rule_id")
@@ -220,9 +221,11 @@ def test_queries_and_signoff_commands(ledger_url: str, peel_home: Path) -> None:
     assert code("Kent") not in status["not_signed_off"] and len(status["not_signed_off"]) == 42
     table = runner.invoke(app, ["status"]).output
     assert "42 of 43 forces have not signed off" in table
-    reopened = runner.invoke(_peel(), ["queries", "reopen", str(query["id"]), "--by", "A"])
+    reopened = runner.invoke(_peel(), ["queries", "reopen", str(query["id"]), "--by", "A", "--expected-version", "3"])
     assert reopened.exit_code == 0 and " open (version" in reopened.output, reopened.output
-    again = runner.invoke(_peel(), ["queries", "reopen", str(query["id"]), "--by", "A"])
+    again = runner.invoke(_peel(), ["queries", "reopen", str(query["id"]), "--by", "A", "--expected-version", "4"])
+    unversioned = runner.invoke(_peel(), ["queries", "answer", str(query["id"]), "--text", "x", "--by", "K"])
+    assert unversioned.exit_code == 2 and "--expected-version" in unversioned.output  # required: never skipped
     assert again.exit_code != 0 and "nothing to reopen" in again.output
 
 

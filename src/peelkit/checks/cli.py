@@ -5,7 +5,6 @@ SQLAlchemy, DuckDB and the ledger models are imported inside the commands, so `p
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Callable
@@ -15,6 +14,7 @@ import typer
 
 from peelkit.clitools import Format
 from peelkit.clitools import fail as _fail
+from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import PeelError
 
 if TYPE_CHECKING:
@@ -46,12 +46,13 @@ STATUS_COLUMNS = ("force_code", "force_name", "return_import_id", "open_queries"
 PublicationOption = Annotated[str, typer.Option("--publication", help="Publication id or .toml path.")]
 FormatOption = Annotated[Format, typer.Option("--format", help="Output for people (table) or machines.")]
 ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded in the query and the audit log.")]
-ExpectedVersion = Annotated[int | None, typer.Option(
-    "--expected-version", help="The version you read; refused if the query changed since.")]
+ExpectedVersion = Annotated[int, typer.Option(
+    "--expected-version", help="The version you read (peel queries list shows it); refused (exit 5) if the query "
+    "changed since. Required: an edit never overwrites one it did not see.", show_default=False)]
 
 
 def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
+    writer = SafeDictWriter(sys.stdout, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: "" if row.get(k) is None else str(row[k]).lower() if isinstance(row[k], bool)
@@ -208,11 +209,11 @@ def answer_command(
                                             show_default=False)],
     text: Annotated[str, typer.Option("--text", help="The force's answer.")],
     by: ByOption,
-    expected_version: ExpectedVersion = None,
+    expected_version: ExpectedVersion,
 ) -> None:
     """Record the force's answer to a data query (it becomes 'answered').
 
-    Example: peel queries answer 12 --text "Figure includes 2015 orders; corrected in resubmission" --by "J Smith"
+    Example: peel queries answer 12 --text "Figure includes 2015 orders" --by "J Smith" --expected-version 1
     """
     from peelkit.ledger.queries import answer_query
 
@@ -223,13 +224,13 @@ def answer_command(
 def resolve_command(
     query_id: Annotated[int, typer.Argument(help="The query's id.", show_default=False)],
     by: ByOption,
+    expected_version: ExpectedVersion,
     accept: Annotated[bool, typer.Option("--accept", help="Accept the figure as is on the force's answer, "
                                                           "rather than mark it corrected.")] = False,
-    expected_version: ExpectedVersion = None,
 ) -> None:
     """Close a data query: resolved (the figure was corrected) or, with --accept, accepted as is.
 
-    Example: peel queries resolve 12 --by "A Analyst" --accept
+    Example: peel queries resolve 12 --by "A Analyst" --accept --expected-version 2
     """
     from peelkit.ledger.queries import resolve_query
 
@@ -240,11 +241,11 @@ def resolve_command(
 def reopen_command(
     query_id: Annotated[int, typer.Argument(help="The query's id.", show_default=False)],
     by: ByOption,
-    expected_version: ExpectedVersion = None,
+    expected_version: ExpectedVersion,
 ) -> None:
     """Reopen a resolved or accepted data query: the force is asked to look again (its answer is kept).
 
-    Example: peel queries reopen 12 --by "A Analyst"
+    Example: peel queries reopen 12 --by "A Analyst" --expected-version 3
     """
     from peelkit.ledger.queries import reopen_query
 

@@ -5,7 +5,6 @@ SQLAlchemy and the ledger models are imported inside the commands, so `peel --he
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from datetime import date
@@ -16,6 +15,7 @@ import typer
 
 from peelkit.clitools import Format, ShortFormat
 from peelkit.clitools import fail as _fail
+from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import PeelError
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def _judgment_rows(report: StandingReport, rollup: Rollup) -> list[dict[str, Any
 
 
 def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), lineterminator="\n")
+    writer = SafeDictWriter(sys.stdout, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: ("" if row[k] is None else str(row[k]).lower() if isinstance(row[k], bool) else row[k])
@@ -206,6 +206,9 @@ def record_judgment_command(
     question: Annotated[str, typer.Option(help="Question id (e.g. Q2_investigating_crime) or 'overall'.")],
     grade: Annotated[str, typer.Option(help="A grade on the framework's scale; '' records an unknown grade.")],
     by: ByOption,
+    expected_version: Annotated[int, typer.Option(
+        help="The version you read (0: there was none); refused (exit 5) if it changed. Required: an edit never "
+        "overwrites one it did not see.", show_default=False)],
     not_inspected: Annotated[bool, typer.Option("--not-inspected", help="The question was not re-inspected "
                                                                         "this year (grade carried forward).")] = False,
     last_inspected: Annotated[str | None, typer.Option(help="Year last inspected, for --not-inspected.")] = None,
@@ -213,8 +216,6 @@ def record_judgment_command(
     source: Annotated[str | None, typer.Option(help="Where the judgment is published.")] = None,
     evidence: Annotated[str | None, typer.Option(help="Evidence or note.")] = None,
     confidence: Annotated[str | None, typer.Option(help="Confidence in the source (e.g. explicit).")] = None,
-    expected_version: Annotated[int | None, typer.Option(help="The version you read; refused if it changed.")] = (
-        None),
     correction: CorrectionOption = None,
 ) -> None:
     """Record (insert or update) one judgment; audited under --by; a stale --expected-version is refused (exit 5).
@@ -222,6 +223,7 @@ def record_judgment_command(
     Prints the saved judgment's id and version.
 
     Example: peel ledger record-judgment --force Kent --year 2017 --question overall --grade Good --by "A Inspector"
+    --expected-version 0
     """
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.judgments import record_judgment
@@ -281,15 +283,17 @@ def set_area_status_command(
     area_id: Annotated[int, typer.Argument(help="The area's id.", show_default=False)],
     status: Annotated[str, typer.Option(help="open, in_progress, addressed or closed.")],
     by: ByOption,
+    expected_version: Annotated[int, typer.Option(
+        help="The version you read (0: there was none); refused (exit 5) if it changed. Required: an edit never "
+        "overwrites one it did not see.", show_default=False)],
     on: Annotated[str | None, typer.Option(help="Date of the change (YYYY-MM-DD); default today.")] = None,
     evidence: Annotated[str | None, typer.Option(help="Evidence for the new status.")] = None,
-    expected_version: Annotated[int | None, typer.Option(help="The version you read; refused if it changed.")] = (
-        None),
     correction: CorrectionOption = None,
 ) -> None:
     """Move an area to a new status, with date and evidence (kept in its history; audited under --by).
 
     Example: peel ledger set-area-status 3 --status addressed --evidence "2018 inspection" --by "A Inspector"
+    --expected-version 1
     """
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.improvements import set_status

@@ -40,7 +40,7 @@ from peelkit import forces
 from peelkit.errors import PeelError
 from peelkit.files import sha256_of
 from peelkit.findings import Finding, ImportFailed
-from peelkit.ledger.base import Base, Versioned, check_version, utcnow
+from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, utcnow
 
 if TYPE_CHECKING:
     from peelkit.warehouse import Stage
@@ -772,6 +772,8 @@ def record_answer(session: Session, draw_id: int, reference: str, criterion: str
     row = session.scalars(select(ReviewAnswer).where(ReviewAnswer.sample_id == sampled.id,
                                                      ReviewAnswer.criterion == criterion_id)).first()
     if row is None:
+        if expected_version:  # the editor saw an answer that is no longer there
+            raise ConflictError(f"the answer for {reference} / {criterion_id}", expected_version, 0)
         row = ReviewAnswer(sample_id=sampled.id, criterion=criterion_id, answer=answer_value, answered_by=actor,
                            answered_at=utcnow())
         session.add(row)

@@ -17,6 +17,7 @@ import typer
 from peelkit.clitools import Format
 from peelkit.clitools import current_user as _default_actor
 from peelkit.clitools import fail as _fail
+from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import PeelError
 
 file_review_app = typer.Typer(
@@ -49,9 +50,8 @@ def _overrides(items: list[str]) -> dict[str, int]:
 
 
 def _write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    import csv
 
-    writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    writer = SafeDictWriter(sys.stdout, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
 

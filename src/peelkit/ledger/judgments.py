@@ -106,7 +106,7 @@ def record_judgment(
         Judgment.force_code == force_code, Judgment.framework_id == framework.id,
         Judgment.question_id == question_id)).one_or_none()
     if judgment is None:
-        if expected_version is not None:
+        if expected_version:  # 0: the editor saw no judgment, and there is none
             raise ConflictError(f"the {framework.year} judgment of {force_code} on {question_id}", expected_version, 0)
         judgment = Judgment(force_code=force_code, framework_id=framework.id, question_id=question_id, **values)
         session.add(judgment)

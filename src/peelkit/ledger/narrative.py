@@ -72,7 +72,7 @@ def set_narrative(session: Session, force: str, year: str, section: str, text: s
         Narrative.force_code == force_code, Narrative.year == framework.year,
         Narrative.section == section)).one_or_none()
     if row is None:
-        if expected_version is not None:
+        if expected_version:  # 0: the editor saw no narrative, and there is none
             raise ConflictError(what, expected_version, 0)
         row = Narrative(force_code=force_code, year=framework.year, section=section, text=text, author=author)
         session.add(row)

@@ -44,10 +44,20 @@ def failures_since(session: Session, keys: Iterable[str], since: datetime) -> in
     return max((int(n) for _key, n in counts), default=0)
 
 
-def record_failure(session: Session, keys: Iterable[str], at: datetime, forget_before: datetime) -> None:
-    """Count a failure against each key, and forget failures too old to matter (the table stays small)."""
+def record_failure(session: Session, keys: Iterable[str], at: datetime, forget_before: datetime) -> list[int]:
+    """Count a failure against each key, and forget failures too old to matter (the table stays small).
+    Returns the new rows' ids, so that an attempt counted in advance can be taken back."""
     session.execute(delete(SignInFailure).where(SignInFailure.at <= _naive_utc(forget_before)))
-    session.add_all(SignInFailure(key=key, at=_naive_utc(at)) for key in keys)
+    rows = [SignInFailure(key=key, at=_naive_utc(at)) for key in keys]
+    session.add_all(rows)
+    session.flush()
+    return [row.id for row in rows]
+
+
+def take_back(session: Session, ids: Iterable[int]) -> None:
+    """Remove failures counted in advance for an attempt that turned out not to be one (right password, or
+    refused before its password was checked)."""
+    session.execute(delete(SignInFailure).where(SignInFailure.id.in_(list(ids))))
 
 
 def clear_failures(session: Session, key: str) -> None:

@@ -6,7 +6,6 @@ SQLAlchemy, weightipy and the ledger models are imported inside the commands, so
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import typer
 
 from peelkit.clitools import Format, ShortFormat
 from peelkit.clitools import fail as _fail
+from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import PeelError
 
 surveys_app = typer.Typer(
@@ -145,7 +145,7 @@ def weight(
     if fmt == Format.json:
         _json({"wave": wave, "forces": rows})
     elif fmt == Format.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["force_code"])
+        writer = SafeDictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["force_code"])
         writer.writeheader()
         writer.writerows(rows)
     else:
@@ -189,7 +189,7 @@ def report(
                "interval_method": result.interval_method, "notes": result.notes, "rows": rows})
         return
     if fmt == Format.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(REPORT_COLUMNS))
+        writer = SafeDictWriter(sys.stdout, fieldnames=list(REPORT_COLUMNS))
         writer.writeheader()
         writer.writerows(rows)
         return
@@ -258,7 +258,7 @@ def staff_themes(
     if fmt == Format.json:
         _json({"wave": wave, "caveat": surveys.STAFF_CAVEAT, "rows": rows})
     elif fmt == Format.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(THEME_COLUMNS))
+        writer = SafeDictWriter(sys.stdout, fieldnames=list(THEME_COLUMNS))
         writer.writeheader()
         writer.writerows(rows)
     else:
@@ -290,7 +290,7 @@ def waves(fmt: FormatOption = Format.table) -> None:
     if fmt == Format.json:
         _json(rows)
     elif fmt == Format.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=["id", "kind", "name", "year", "mode", "synthetic",
+        writer = SafeDictWriter(sys.stdout, fieldnames=["id", "kind", "name", "year", "mode", "synthetic",
                                                         "responses_file", "margins_file", "weighted_at"])
         writer.writeheader()
         writer.writerows(rows)

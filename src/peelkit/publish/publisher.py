@@ -48,13 +48,17 @@ class PublishReport:
 _WORKER_DATA: PublicationData | None = None
 
 
-def _init_worker(data: PublicationData, bases: Any) -> None:
+def _init_worker(data: PublicationData, bases: Any, parent_pid: int | None = None) -> None:
     # Data, templates and the base charts come once per worker process, not once per force; the charts are
     # drawn once by the publisher, not once per worker. `bases` is a queue: the publisher draws them while the
     # workers start (importing the renderers and loading the fonts and template), then hands each worker a copy.
     global _WORKER_DATA
     from peelkit.publish import pdf, report  # noqa: F401  (imported now, before waiting)
     from peelkit.publish.charts import seed_bar_bases
+    from peelkit.publish.workers import exit_with_parent
+
+    if parent_pid is not None:
+        exit_with_parent(parent_pid)
 
     pdf.compiler()
     _WORKER_DATA = data
@@ -210,8 +214,26 @@ def publish(
     force_codes: list[str] | None = None,
     jobs: int = 1,
     on_force: Callable[[str], None] | None = None,
+    wait: bool = False,
+    on_wait: Callable[[str], None] | None = None,
 ) -> PublishReport:
-    """Build the whole site in a new folder, then swap it in; on any failure the previous site stays."""
+    """Build the whole site in a new folder, then swap it in; on any failure the previous site stays. One
+    publish at a time per site folder: another one running makes this one wait (`wait`) or raise Busy."""
+    from peelkit.publish.lock import site_lock
+
+    with site_lock(out.absolute(), wait=wait, on_wait=on_wait):
+        return _build(data, out, formats=formats, force_codes=force_codes, jobs=jobs, on_force=on_force)
+
+
+def _build(
+    data: PublicationData,
+    out: Path,
+    *,
+    formats: Iterable[str],
+    force_codes: list[str] | None,
+    jobs: int,
+    on_force: Callable[[str], None] | None,
+) -> PublishReport:
     chosen = tuple(f for f in FORMATS if f in set(formats))
     if not chosen:
         raise PublishError(f"--format must name html, pdf or both, not {sorted(formats)}")
@@ -241,7 +263,7 @@ def publish(
             # A copy no worker takes (fewer forces than jobs: fewer workers start) must not hold up our exit.
             bases.cancel_join_thread()
             with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                                     initargs=(data, bases)) as pool:
+                                     initargs=(data, bases, os.getpid())) as pool:
                 futures = [pool.submit(_render_in_worker, code, str(site), chosen) for code in codes]
                 # The workers are starting: draw the base charts meanwhile, then hand one copy to each.
                 try:

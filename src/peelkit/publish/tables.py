@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -29,6 +28,7 @@ from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
 
+from peelkit.csvcells import needs_neutralising, neutralise
 from peelkit.forces import ENGLAND_AND_WALES
 from peelkit.indicators.catalogue import BY_ID, DATASET_TITLES, POPULATION
 from peelkit.indicators.engine import CSV_COLUMNS, SYNTHETIC_NOTE, Result
@@ -54,8 +54,6 @@ CSV_NAME = "indicators.csv"
 NOTES_CSV_NAME = "notes.csv"
 NOTES_CSV_COLUMNS = ("note_number", "note_text")
 
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER_TEXT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -96,16 +94,6 @@ class Workbook:
 
     def sheets(self) -> list[Table]:
         return [self.contents, self.notes, *self.tables]
-
-
-def needs_neutralising(text: str) -> bool:
-    """True for text a spreadsheet could take for a formula; text that is simply a number ("-5%") is not."""
-    return text.startswith(_FORMULA_TRIGGERS) and not _NUMBER_TEXT.fullmatch(text)
-
-
-def neutralise(text: str) -> str:
-    """The CSV form of a text cell: a leading apostrophe when it could be read as a formula."""
-    return "'" + text if needs_neutralising(text) else text
 
 
 def main_results(results: Sequence[Result], publication: Publication) -> list[Result]:

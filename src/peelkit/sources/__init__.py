@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ class Sniff:
 
     path: Path
     head: bytes
-    container: str  # "text", "gzip", "xlsx", "ods", "zip", "binary", "empty"
+    container: str  # "text", "gzip", "xlsx", "ods", "zip", "bomb" (expands too far), "binary", "empty"
     sheet_names: tuple[str, ...] = ()
 
     def header_fields(self) -> list[str]:
@@ -68,11 +69,18 @@ def sniff(path: Path, size: int = 65536) -> Sniff:
             with gzip.open(path, "rb") as handle:
                 return Sniff(path, handle.read(size), "gzip")
         except (OSError, EOFError):
-            return Sniff(path, b"", "binary")
+            # A gzip cut short: recognise it by what does decompress, so its reader can say it is truncated.
+            try:
+                partial = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw, size)
+            except zlib.error:
+                partial = b""
+            return Sniff(path, partial, "gzip") if partial.strip() else Sniff(path, b"", "binary")
     if raw[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(path) as archive:
                 names = set(archive.namelist())
+                if _expands_too_far(archive.infolist()):
+                    return Sniff(path, raw, "bomb")
         except zipfile.BadZipFile:
             return Sniff(path, raw, "binary")
         if "xl/workbook.xml" in names:
@@ -83,6 +91,18 @@ def sniff(path: Path, size: int = 65536) -> Sniff:
     if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return Sniff(path, raw, "binary")
     return Sniff(path, raw, "text")
+
+
+# Published workbooks expand about 5 times (at most ~12 times for one member) to under 1 MB; a zip bomb expands
+# thousands of times. Refused before any reader decompresses it.
+MAX_EXPANDED_BYTES = 512 * 1024 * 1024
+MAX_MEMBER_RATIO = 200
+
+
+def _expands_too_far(members: list[zipfile.ZipInfo]) -> bool:
+    total = sum(m.file_size for m in members)
+    ratios = (m.file_size / max(m.compress_size, 1) for m in members if m.file_size > 1024 * 1024)
+    return total > MAX_EXPANDED_BYTES or any(ratio > MAX_MEMBER_RATIO for ratio in ratios)
 
 
 def _sheet_names(path: Path) -> tuple[str, ...]:

@@ -11,9 +11,9 @@ import zlib
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from peelkit import forces
+from peelkit import forces, periods
 from peelkit.forces import Area
 from peelkit.warehouse import Stage
 
@@ -80,8 +80,8 @@ class CsvRows:
             stage.problem(
                 "wrong-encoding",
                 f"byte {error.object[error.start:error.start + 1]!r} cannot be read as UTF-8 "
-                f"near row {self._line_guess()}; save the file as UTF-8 (CSV UTF-8 in Excel)",
-                expected="UTF-8 text",
+                f"{self._where_text()}; save the file as UTF-8 (CSV UTF-8 in Excel)",
+                expected="UTF-8 text", row=self._line_guess(),
             )
         except (EOFError, zlib.error, gzip.BadGzipFile) as error:
             stage.problem(
@@ -89,11 +89,23 @@ class CsvRows:
                 expected="a complete gzip file",
             )
         except csv.Error as error:
-            stage.problem("wrong-field-count", f"the CSV cannot be parsed: {error}", expected="valid CSV")
+            row = self._line_guess()
+            if "field larger than field limit" in str(error):
+                stage.problem("wrong-field-count", f"a field is longer than {csv.field_size_limit():,} characters, "
+                              "so the row cannot be split into fields (a quote left open, or not a CSV table)",
+                              row=row, expected=f"fields of at most {csv.field_size_limit():,} characters")
+            else:
+                stage.problem("wrong-field-count", f"the CSV cannot be parsed: {error}", row=row,
+                              expected="valid CSV")
 
-    def _line_guess(self) -> str:
+    def _line_guess(self) -> int:
+        """The row being read when reading failed (the header is row 1)."""
         reader = getattr(self, "_reader", None)
-        return f"row {reader.line_num + 1}" if reader is not None else "the header"
+        return reader.line_num + 1 if reader is not None else 1
+
+    def _where_text(self) -> str:
+        row = self._line_guess()
+        return "in the header" if row == 1 else f"near row {row}"
 
     def _emit(self, row_number: int, fields: list[str], width: int) -> Iterator[tuple[int, dict[str, str]]]:
         if len(fields) != width:
@@ -169,9 +181,19 @@ def parse_area(stage: Stage, text: str, row: int, column: str) -> Area | None:
 def parse_dmy(stage: Stage, text: str, row: int, column: str) -> date | None:
     try:
         day, month, year = (int(p) for p in text.strip().split("-"))
-        return date(year, month, day)
+        found = date(year, month, day)
     except (ValueError, TypeError):
         stage.problem("bad-date", "the date cannot be read", row=row, column=column, value=text,
                       expected="a date as dd-mm-yyyy")
         return None
+    return check_plausible(stage, found, text, row=row, column=column)
+
+
+def check_plausible(stage: Stage, day: date, text: str, code: str = "bad-date", **where: Any) -> date | None:
+    """`day` if a release can cover it, else a problem (a typo such as 9999 would become the newest vintage)."""
+    if periods.plausible(day):
+        return day
+    stage.problem(code, "the date is outside the years any release covers", value=text,
+                  expected=periods.plausible_text(), **where)
+    return None
 

@@ -33,6 +33,7 @@ from peelkit.returns.template import (
 )
 from peelkit.sources import Sniff, Source, header_score, register
 from peelkit.sources._csv import CsvRows
+from peelkit.sources.xlsx_formulas import fill_formulas, formula_problem, uncached_formulas
 from peelkit.warehouse import Stage
 
 DATASET = "force_return"
@@ -143,8 +144,10 @@ def _read_workbook(path: Path, stage: Stage) -> Parsed:
     parsed = Parsed(workbook=True)
     try:
         book = CalamineWorkbook.from_path(str(path))
-        sheets = {name: [[_cell_text(v) for v in row] for row in book.get_sheet_by_name(name).to_python(
-            skip_empty_area=False)] for name in book.sheet_names}
+        formulas = uncached_formulas(path)
+        sheets = {name: [[_cell_text(v) for v in row] for row in fill_formulas(
+            [list(r) for r in book.get_sheet_by_name(name).to_python(skip_empty_area=False)],
+            formulas.get(name, {}))] for name in book.sheet_names}
     except Exception as error:  # calamine raises several types for broken workbooks
         stage.problem("not-a-workbook", f"the workbook cannot be read ({error}); open it and save it again",
                       expected="the XLSX return made by `peel returns template`")
@@ -349,6 +352,10 @@ def _submitted_on(parsed: Parsed, spec: ReturnSpec, stage: Stage) -> dt.date | N
         stage.problem("bad-date", "the submission date is before the end of the return's periods", value=cell.text,
                       expected=f"on or after {latest}", **cell.where)
         return None
+    elif day > dt.date.today():
+        stage.problem("bad-date", "the submission date is in the future: a return is dated the day it is sent",
+                      value=cell.text, expected=f"on or before today ({dt.date.today()})", **cell.where)
+        return None
     return day
 
 
@@ -487,6 +494,9 @@ def _value(row: Row, status: Status | None, stage: Stage) -> int | None:
         if status is not None:
             stage.problem("blank-value", f"the value is blank but the status is {status}", expected="a whole number "
                           "(or status unable, with a reason)", **cell.where)
+        return None
+    if text.startswith("="):
+        stage.problem("formula-cell", **formula_problem(cell.text), **cell.where)
         return None
     if not _NUMBER.match(text):
         stage.problem("not-a-number", "the value is not a number", value=cell.text, expected="a whole number such as "

@@ -253,6 +253,11 @@ def _quarter(stage: Stage, cache: dict[tuple[str, str], periods.Period], cells: 
                       column="Financial Year", value=f"{year} Q{quarter}",
                       expected="a financial year such as 2017/18 and a quarter 1 to 4")
         return None
+    if not (periods.plausible(period.start) and periods.plausible(period.end)):
+        stage.problem("bad-period", "the quarter is outside the years any release covers", sheet=sheet, row=row,
+                      column="Financial Year",
+                      value=f"{year} Q{quarter}", expected=f"a quarter within {periods.plausible_text()[2:]}")
+        return None
     cache[(year, quarter)] = period
     return period
 

@@ -187,6 +187,11 @@ def _quarter(stage: Stage, cache: dict[tuple[str, str], periods.Period], record:
                       column="financial_year", value=f"{year} Q{quarter}",
                       expected="a financial year such as 2017/18 and a quarter 1 to 4")
         return None
+    if not (periods.plausible(period.start) and periods.plausible(period.end)):
+        stage.problem("bad-period", "the quarter is outside the years any release covers", row=row,
+                      column="financial_year",
+                      value=f"{year} Q{quarter}", expected=f"a quarter within {periods.plausible_text()[2:]}")
+        return None
     cache[(year, quarter)] = period
     return period
 

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from peelkit import forces, periods
 from peelkit.forces import Area
 from peelkit.sources import Sniff, Source, register
+from peelkit.sources.xlsx_formulas import fill_formulas, formula_problem, uncached_formulas
 from peelkit.warehouse import Stage
 
 Cell = object
@@ -237,6 +239,10 @@ class _Table:
         columns: list[_Column] = []
         if self.kind is CRIME:
             end = title_period_end(self.title)
+            if end is not None and not periods.plausible(end):
+                self.problem("bad-period", "the year in the title is outside the years any release covers", row=1,
+                             column="A", value=self.title[:120], expected=periods.plausible_text())
+                return []
             if end is None:
                 self.problem("bad-period", "the title does not say which year the figures are for", row=1,
                              column="A", value=self.title[:120], expected="'... year ending <Month> <Year>'")
@@ -256,6 +262,11 @@ class _Table:
                 if label.lower() != "number of incidents":
                     continue
                 year = asb_period(year_label)
+                if year is not None and not (periods.plausible(year.start) and periods.plausible(year.end)):
+                    self.problem("bad-period", "the year above this column is outside the years any release covers",
+                                 row=header, column=column_letter(index), value=year_label,
+                                 expected=periods.plausible_text())
+                    continue
                 if year is None:
                     self.problem("bad-period", "the year above this column cannot be read", row=header,
                                  column=column_letter(index), value=year_label,
@@ -272,6 +283,11 @@ class _Table:
                                  column=column_letter(index), value=_text(cell), expected="a year such as 2016")
                     continue
                 as_at = date(int(match.group(1)), 6, 30)  # mid-year estimates are as at 30 June
+                if not periods.plausible(as_at):
+                    self.problem("bad-header", "a mid-year column heading is outside the years any release covers",
+                                 row=header + 1, column=column_letter(index), value=_text(cell),
+                                 expected=periods.plausible_text())
+                    continue
                 columns.append(_Column(index, _text(cell), None, periods.Period(as_at, as_at)))
         if not columns and self.stage.ok:
             self.problem("bad-header", "no value columns found in the header", row=header + 1)
@@ -363,13 +379,16 @@ class _Table:
 
     def _value(self, row: Sequence[Cell], column: _Column, number: int) -> float | None:
         cell = _cell(row, column.index)
-        where = {"row": number, "column": f"{column_letter(column.index)} ({column.label})"}
+        where: dict[str, Any] = {"row": number, "column": f"{column_letter(column.index)} ({column.label})"}
         if isinstance(cell, bool) or not isinstance(cell, (int, float)):
             text = _text(cell)
             if text in MISSING_MARKS:
                 return None
             if not text:
                 self.problem("blank-value", "the value is blank", expected="a number or '..'", **where)
+                return None
+            if text.startswith("="):
+                self.problem("formula-cell", **formula_problem(text), **where)
                 return None
             try:
                 cell = float(text.replace(",", ""))
@@ -454,13 +473,14 @@ def read(path: Path, stage: Stage) -> None:
         stage.problem("not-a-workbook", f"the workbook cannot be opened ({error})",
                       expected="an XLSX or ODS workbook; open it in a spreadsheet program and save it again")
         return
+    formulas = uncached_formulas(path)
     facts = _Facts()
     loaded: list[str] = []
     skipped: list[str] = []
     for raw_name in names:
         sheet = raw_name.strip()  # some releases name sheets 'Table P4  '
         try:
-            rows = _sheet_rows(workbook, raw_name)
+            rows = fill_formulas([list(r) for r in _sheet_rows(workbook, raw_name)], formulas.get(raw_name, {}))
         except Exception as error:  # a sheet calamine cannot read
             stage.problem("not-a-workbook", f"the sheet cannot be read ({error})", sheet=sheet)
             continue

@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from peelkit import forces
+from peelkit import forces, periods
 from peelkit.sources import Sniff, Source, header_score, register
 from peelkit.warehouse import Stage
 
@@ -360,6 +360,7 @@ class _Summary:
     reporters: list[str]
     latest: str | None
     rejects: int
+    earliest: str | None = None
 
     @classmethod
     def empty(cls) -> _Summary:
@@ -376,7 +377,7 @@ class _Summary:
                     coalesce(sum(n) FILTER (WHERE reported_by IS NULL), 0),
                     list(DISTINCT falls_within) FILTER (WHERE falls_within IS NOT NULL),
                     list(DISTINCT reported_by) FILTER (WHERE reported_by IS NOT NULL),
-                    strftime(max(month), '%Y-%m')
+                    strftime(max(month), '%Y-%m'), strftime(min(month), '%Y-%m')
                 FROM street_agg WHERE import_id IN (SELECT unnest(?::INTEGER[])) GROUP BY import_id""",
             [import_ids],
         ).fetchall()
@@ -398,7 +399,8 @@ class _Summary:
                                  no_location=int(row[4]), blank_crime_type=int(row[5]),
                                  blank_falls_within=int(row[6]), blank_reported_by=int(row[7]),
                                  unmapped=sorted(n for n in row[8] or [] if _area_code(n) is None),
-                                 reporters=sorted(row[9] or []), latest=row[10], rejects=0)
+                                 reporters=sorted(row[9] or []), latest=row[10], rejects=0,
+                                 earliest=row[11])
         for import_id, count in rejects.items():
             result[import_id] = replace(result[import_id], rejects=int(count))
         return result
@@ -484,6 +486,13 @@ def _check_values(stage: Stage, summary: _Summary, examples: _Examples) -> None:
     if summary.blank_month:
         _examples(stage, examples, "month IS NULL", summary.blank_month, "bad-date", "the month is blank", "Month",
                   expected="a month as YYYY-MM")
+    first, last = periods.EARLIEST_DATA, periods.latest_plausible()
+    too_early = bool(summary.earliest and summary.earliest < f"{first:%Y-%m}")
+    if too_early or bool(summary.latest and summary.latest > f"{last:%Y-%m}"):
+        outside = f"month < DATE '{first}' OR month > DATE '{last}'"
+        count, _row = examples.count_and_first(outside, [])
+        _examples(stage, examples, outside, count, "bad-date", "the month is outside the years any release covers",
+                  "Month", expected=periods.plausible_text(), show="strftime(month, '%Y-%m')")
     if summary.bad_coordinate:
         _examples(stage, examples, _BAD_COORDINATE, summary.bad_coordinate, "bad-coordinate",
                   "the point lies outside the United Kingdom, or only one of longitude and latitude is given",

@@ -202,6 +202,9 @@ class CookiesAndCaching:
                 new = new_csrf_cookie_value(scope, connection.cookies.get(CSRF_COOKIE))
                 if new is not None:
                     headers.append("set-cookie", csrf_cookie_header(new, self.https))
+                location = headers.get("location")
+                if location:
+                    headers["location"] = relative_location(location)
                 if not scope["path"].startswith("/static/"):
                     headers.append("Vary", "Cookie")
                     if SESSION_COOKIE in connection.cookies or "set-cookie" in headers:
@@ -209,6 +212,41 @@ class CookiesAndCaching:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGet:
+    """Answers HEAD like GET, without the body (RFC 9110): FastAPI routes declare GET only, so HEAD got 405.
+    The request runs as a GET through every check (roles, embargo), so HEAD can tell no more than GET."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
+def relative_location(location: str) -> str:
+    """A redirect to this site as a path only. Starlette's trailing-slash redirect spells out the scheme and the
+    request's Host header, so a forged Host (a cache poisoned, a link in a reset mail) would send the browser
+    elsewhere; a relative Location always stays on the site the browser asked."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(location)
+    if not parts.scheme and not parts.netloc:
+        return location
+    # One leading slash: "//host/x" would be a protocol-relative address to another site.
+    return urlunsplit(("", "", "/" + parts.path.lstrip("/"), parts.query, parts.fragment))
 
 
 def csrf_cookie_header(value: str, https: bool) -> str:
@@ -257,6 +295,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_middleware(CookiesAndCaching, https=settings.https)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.https)
+    app.add_middleware(HeadAsGet)
     if not (STATIC_DIR / "govuk" / "govuk-frontend.min.css").exists():
         log.warning("web: GOV.UK Frontend assets are missing from %s (run `make web-assets`); pages will look "
                     "plain", STATIC_DIR / "govuk")

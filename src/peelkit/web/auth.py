@@ -305,22 +305,33 @@ def login(request: Request, name: str, password: str) -> Viewer | None:
     """Check the name and password (throttled): the viewer to start a session for, or None.
     Raises TooManyAttempts (429) after 5 failures for this name or this address within 15 minutes."""
     from peelkit.ledger.db import session_scope
-    from peelkit.ledger.sign_in import clear_failures, failures_since, record_failure
+    from peelkit.ledger.sign_in import clear_failures, failures_since, record_failure, take_back
     from peelkit.ledger.users import authenticate
 
     settings = _settings(request)
     keys = _throttle_keys(request, name)
     now = settings.clock()
-    with session_scope(settings.ledger_url, actor=f"web:{name.strip().lower()[:64]}") as session:
-        if failures_since(session, keys, now - THROTTLE_WINDOW) >= THROTTLE_LIMIT:
-            raise TooManyAttempts()
-        user = authenticate(session, name, password)
-        viewer = None if user is None else Viewer(user.id, user.name, cast(ViewerRole, user.role), user.force_code)
-        if viewer is None:
-            record_failure(session, keys, now, forget_before=now - THROTTLE_WINDOW)
+    actor = f"web:{name.strip().lower()[:64]}"
+    # Count the attempt as a failure first, in its own committed transaction, and only then decide: of any
+    # number of attempts racing each other, only the first THROTTLE_LIMIT to commit see a count within the
+    # limit, so no more than that many passwords are ever checked (counting after the check let 19 of 24
+    # concurrent attempts through).
+    with session_scope(settings.ledger_url, actor=actor) as session:
+        pending = record_failure(session, keys, now, forget_before=now - THROTTLE_WINDOW)
+    user = None
+    with session_scope(settings.ledger_url, actor=actor) as session:
+        if failures_since(session, keys, now - THROTTLE_WINDOW) > THROTTLE_LIMIT:
+            take_back(session, pending)  # a refused attempt is not a failure: it checked no password
+            refused = True
         else:
-            clear_failures(session, keys[0])
-    return viewer
+            refused = False
+            user = authenticate(session, name, password)
+            if user is not None:
+                take_back(session, pending)
+                clear_failures(session, keys[0])
+    if refused:
+        raise TooManyAttempts()
+    return None if user is None else Viewer(user.id, user.name, cast(ViewerRole, user.role), user.force_code)
 
 
 def _credentials(settings: WebSettings, user_id: int) -> str:

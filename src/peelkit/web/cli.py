@@ -7,15 +7,16 @@ so `peel --help` stays fast.
 
 from __future__ import annotations
 
-import csv
+import os
 import sys
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from peelkit.clitools import Format, ShortFormat, current_user, print_json
 from peelkit.clitools import fail as _fail
+from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import PeelError
 
 users_app = typer.Typer(help="Web app accounts: analysts, inspectors and force users.\n\n"
@@ -90,7 +91,7 @@ def users_list(
     if fmt == Format.json:
         print_json(rows)
     elif fmt == Format.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(USER_COLUMNS), lineterminator="\n")
+        writer = SafeDictWriter(sys.stdout, fieldnames=list(USER_COLUMNS), lineterminator="\n")
         writer.writeheader()
         writer.writerows({k: ("" if r[k] is None else str(r[k]).lower() if isinstance(r[k], bool) else r[k])
                           for k in USER_COLUMNS} for r in rows)
@@ -284,5 +285,17 @@ def serve_command(
         _fail(error)
         return
     typer.echo(f"peelkit web app on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    trusted = proxy_options()
     uvicorn.run("peelkit.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1", log_level="info")
+                log_level="info", proxy_headers=bool(trusted["proxy_headers"]),
+                forwarded_allow_ips=trusted.get("forwarded_allow_ips"))
+
+
+def proxy_options() -> dict[str, Any]:
+    """uvicorn's forwarded-header options: X-Forwarded-For/-Proto are believed only from the addresses in
+    PEEL_FORWARDED_ALLOW_IPS. By default from nobody, not even loopback: any process on this host could
+    otherwise pose as any client address and escape the per-address sign-in throttle."""
+    allowed = os.environ.get("PEEL_FORWARDED_ALLOW_IPS", "").strip()
+    if not allowed:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": allowed}

@@ -130,15 +130,19 @@ def uk_local_input(value: datetime | None) -> str:
     return aware.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M")
 
 
-def parse_version(text: str) -> int | None:
-    """The hidden `version` field: the version the editor read, or None when the record did not exist yet."""
+def parse_version(text: str) -> int:
+    """The hidden `version` field: the version the editor read, 0 when the record did not exist yet. Required:
+    without it an edit could silently overwrite one made meanwhile (optimistic locking needs the version)."""
     text = text.strip()
-    if not text or text == "0":
-        return None
+    if not text:
+        raise HTTPException(status_code=400, detail="the form has no version field: reload the page and try again")
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise HTTPException(status_code=400, detail="the form's version field is not a number") from None
+    if value < 0:
+        raise HTTPException(status_code=400, detail="the form's version field is not a version")
+    return value
 
 
 def invalidate_cache(request: Request) -> None:

@@ -24,6 +24,7 @@ from peelkit.web.routes.work_common import (
     notice,
     now,
     parse_uk_local,
+    parse_version,
     publication_or_404,
     saved,
     settings,
@@ -102,9 +103,7 @@ def _change(request: Request, viewer: Viewer, pub: Publication, state: str, rele
     if not errors:
         try:
             with ledger(request, viewer) as session:
-                if not version.strip().isdigit():
-                    raise ConflictError("this publication's state")  # a form without the version it read
-                ps.set_status(session, pub.id, state, release, int(version), now=now(request),
+                ps.set_status(session, pub.id, state, release, parse_version(version), now=now(request),
                               override=override or None, current_returns=_current_returns(request))
         except ConflictError:
             conflict = True
