@@ -36,11 +36,11 @@ def test_each_cli_process_writes_its_audit_rows(ledger_url: str) -> None:
     run_peel("users", "add", "b", "--role", "analyst", "--password-stdin", "--by", "t2", stdin=PASSWORD)
     run_peel("users", "disable", "a", "--by", "t3")
     run_peel("ledger", "record-judgment", "--force", "Kent", "--year", "2017", "--question", "overall",
-             "--grade", "Good", "--by", "t4")
+             "--grade", "Good", "--by", "t4", "--expected-version", "0")
     raised = run_peel("ledger", "raise-area", "--force", "Kent", "--year", "2017", "--question",
                       "Q2_investigating_crime", "--text", "Supervise investigations", "--by", "t5")
     area_id = raised.stdout.split()[-1]
-    run_peel("ledger", "set-area-status", area_id, "--status", "in_progress", "--by", "t6")
+    run_peel("ledger", "set-area-status", area_id, "--status", "in_progress", "--by", "t6", "--expected-version", "1")
     run_peel("ledger", "set-narrative", "--force", "Kent", "--year", "2017", "--section", "overview",
              "--file", "-", "--by", "t7", stdin="Kent is *good* at preventing crime.")
     run_peel("publication", "set", PUBLICATION, "--state", "embargoed", "--release-at", "2030-01-01T00:00Z",
@@ -57,7 +57,7 @@ def test_each_cli_process_writes_its_audit_rows(ledger_url: str) -> None:
 
 def test_a_published_record_changes_only_as_a_correction(ledger_url: str) -> None:
     run_peel("ledger", "record-judgment", "--force", "Kent", "--year", "2017", "--question", "overall",
-             "--grade", "Good", "--by", "inspector")
+             "--grade", "Good", "--by", "inspector", "--expected-version", "0")
     refused = run_peel("publication", "set", PUBLICATION, "--state", "published", "--by", "analyst", check=False)
     assert refused.returncode == 8 and "has not signed off" in refused.stderr + refused.stdout
     run_peel("publication", "set", PUBLICATION, "--state", "published", "--by", "analyst",
@@ -68,7 +68,7 @@ def test_a_published_record_changes_only_as_a_correction(ledger_url: str) -> Non
 
     # The repro: after publication, a judgment of that year is refused, and nothing is written.
     changed = run_peel("ledger", "record-judgment", "--force", "Kent", "--year", "2017", "--question", "overall",
-                       "--grade", "Outstanding", "--by", "someone", check=False)
+                       "--grade", "Outstanding", "--by", "someone", "--expected-version", "1", check=False)
     assert changed.returncode == 8 and "correction" in changed.stderr + changed.stdout
     for args in (["ledger", "raise-area", "--force", "Kent", "--year", "2017", "--question",
                   "Q2_investigating_crime", "--text", "x", "--by", "someone"],
@@ -78,11 +78,12 @@ def test_a_published_record_changes_only_as_a_correction(ledger_url: str) -> Non
     assert _actors(ledger_url) == before
     judgments = json.loads(run_peel("ledger", "judgments", "--force", "Kent", "--year", "2017",
                                     "--format", "json").stdout)
-    assert judgments["overall"]["grade"] == "Good"
+    assert judgments["overall"]["grade"] == "Good" and judgments["overall"]["version"] == 1
 
     # A correction goes through, with its reason kept and audited.
     run_peel("ledger", "record-judgment", "--force", "Kent", "--year", "2017", "--question", "overall",
-             "--grade", "Outstanding", "--by", "corrector", "--correction", "the grade was transcribed wrongly")
+             "--grade", "Outstanding", "--by", "corrector", "--correction", "the grade was transcribed wrongly",
+             "--expected-version", "1")
     with db.session_scope(ledger_url) as session:
         corrections = session.scalars(select(Correction)).all()
         assert [(c.publication_id, c.force_code, c.reason, c.actor) for c in corrections] == [
@@ -92,7 +93,7 @@ def test_a_published_record_changes_only_as_a_correction(ledger_url: str) -> Non
         assert audited == 1
     # Other programme years are not frozen by this publication.
     run_peel("ledger", "record-judgment", "--force", "Kent", "--year", "2016", "--question", "overall",
-             "--grade", "Good", "--by", "inspector")
+             "--grade", "Good", "--by", "inspector", "--expected-version", "0")
 
 
 def test_a_password_change_is_audited_and_recorded(ledger_url: str) -> None:

@@ -117,8 +117,12 @@ def test_publishing_and_inspectors_saves_reach_a_running_server(server: str) -> 
     assert _status(server + FORCE_PAGE) == 404
     run_peel("publication", "set", PUBLICATION, "--state", "published", "--override", "test", "--by", "analyst")
     _wait(lambda: _status(server + FORCE_PAGE + ".json") == 200, 10, "publishing did not reach the server")
+    standing = json.loads(run_peel("ledger", "judgments", "--force", "Warwickshire", "--year", "2017",
+                                   "--format", "json").stdout)
+    version = standing["overall"]["version"] if standing["overall"] else 0
     run_peel("ledger", "record-judgment", "--force", "Warwickshire", "--year", "2017", "--question", "overall",
-             "--grade", "Outstanding", "--by", "inspector", "--correction", "grade transcribed wrongly")
+             "--grade", "Outstanding", "--by", "inspector", "--correction", "grade transcribed wrongly",
+             "--expected-version", str(version))
 
     def shows_the_correction() -> bool:
         page = _json(server + FORCE_PAGE + ".json")

@@ -142,6 +142,8 @@ class Standing:
     # How the grade stands: 'inspected', 'carried forward', 'carried forward (no record for this year)',
     # 'unknown' or 'no judgment'.
     basis: str = ""
+    # The version of this year's own record (0: none yet): what `record-judgment --expected-version` takes.
+    version: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -175,7 +177,8 @@ def _standing(framework: fw.Framework, question: fw.Question, found: dict[tuple[
         return Standing(question.id, question.title, question.graded, grade,
                         "known" if grade is not None else "unknown", last, carried,
                         own.inspected_this_year if own is not None else None,
-                        j.source if j is not None else None, j.confidence if j is not None else None, basis)
+                        j.source if j is not None else None, j.confidence if j is not None else None, basis,
+                        own.version if own is not None else 0)
 
     if own is not None and own.inspected_this_year:
         return make(own, own.grade, framework.year, False, "inspected" if own.grade is not None else "unknown")
@@ -228,7 +231,7 @@ def standing_judgments(session: Session, force: str, year: str) -> StandingRepor
             overall = Standing(fw.OVERALL, "Overall effectiveness", True, grade, "known" if grade else "unknown",
                                framework.year if own.inspected_this_year else own.last_inspected,
                                not own.inspected_this_year, own.inspected_this_year, own.source, own.confidence,
-                               basis)
+                               basis, own.version)
         before = fw.previous(framework)
         previous_year = before.year if before else None
         prior = found.get((before.id, fw.OVERALL)) if before else None
