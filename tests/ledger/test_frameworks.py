@@ -16,7 +16,7 @@ FOUR = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
 
 def test_shipped_frameworks_in_order() -> None:
     years = [f.year for f in fw.frameworks()]
-    assert years == ["2015", "2016", "2017", "2018/19", "2021/22"]
+    assert years == ["2015", "2016", "2017", "2018/19", "2021/22", "2023-25", "2025-27"]
     assert fw.get("2017").id == "peel-effectiveness-2017"
     assert fw.get("peel-effectiveness-2018-19").year == "2018/19"
     for year in ("2015", "2016", "2017", "2018/19"):

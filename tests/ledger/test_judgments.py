@@ -90,7 +90,7 @@ def test_scales_are_never_compared(ledger_url: str) -> None:
         session.get(Judgment, session.scalars(select(Judgment.id).where(
             Judgment.question_id == "investigating_crime")).one()).question_id = Q2
         session.flush()
-        with pytest.raises(fw.ScaleMismatchError, match="peel-2021-five-grade"):
+        with pytest.raises(fw.ScaleMismatchError, match="peel-2021-22-five-grade"):
             grade_trend(session, "Kent", Q2)
         # Carry-forward never crosses scales: nothing from 2018/19 stands in 2021/22.
         standing = standing_judgments(session, "Kent", "2021/22")

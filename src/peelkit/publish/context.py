@@ -158,7 +158,7 @@ def _empty() -> dict[str, Any]:
 
 def _framework(pub: Publication) -> fw.Framework | None:
     try:
-        return fw.get(str(pub.year))
+        return fw.for_publication(pub)
     except fw.FrameworkError:
         return None
 
@@ -355,9 +355,9 @@ def movement_sentence(force_name: str, judgments: Mapping[str, Any] | None, year
     if movement in ("improved", "declined"):
         verb = "an improvement on" if movement == "improved" else "a decline from"
         return f"{force_name}'s overall grade is {grade}, {verb} {previous} in {before}."
-    if movement == "not comparable":
-        return (f"{force_name}'s overall grade is {grade}. The {before} grade ({previous}) was given on a "
-                "different scale and is not compared.")
+    if movement == fw.NOT_COMPARABLE:
+        return (f"{force_name}'s overall grade is {grade}. The {before} grade ({previous}) was given under a "
+                "different framework, on a different scale, and is not comparable.")
     if before:
         return f"{force_name}'s overall grade is {grade}. No overall grade for {before} is recorded."
     return f"{force_name}'s overall grade is {grade}."

@@ -60,10 +60,11 @@ def graded_questions(pub: Publication) -> list[dict[str, str]]:
     from peelkit.ledger import frameworks as fw
 
     try:
-        framework = fw.get(str(pub.year))
+        framework = fw.for_publication(pub)
     except fw.FrameworkError:
         return []
-    return [{"id": q.id, "title": q.title, "short": short_question(q.id)} for q in framework.questions if q.graded]
+    return [{"id": q.id, "title": q.core_question or q.title, "short": short_question(q.id)}
+            for q in framework.questions if q.graded]
 
 
 def grade_rows(data: PublicationData, codes: frozenset[str]) -> list[dict[str, Any]]:

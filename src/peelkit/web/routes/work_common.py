@@ -204,7 +204,7 @@ class Target:
 def target_or_404(publication_id: str, slug: str) -> Target:
     pub = publication_or_404(publication_id)
     try:
-        framework = fw.get(str(pub.year))
+        framework = fw.for_publication(pub)
     except fw.FrameworkError:
         raise HTTPException(status_code=404) from None
     return Target(pub, framework, force_by_slug_or_404(slug))

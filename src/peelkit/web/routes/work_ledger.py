@@ -123,7 +123,7 @@ def ledger_index(request: Request, viewer: Staff) -> Response:
         for pub_id in available():
             pub = publication_or_404(pub_id)
             try:
-                year = fw.get(str(pub.year)).year
+                year = fw.for_publication(pub).year
             except fw.FrameworkError:
                 continue  # no framework for that year: nothing to record
             status = get_status(session, pub.id)
