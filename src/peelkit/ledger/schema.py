@@ -9,6 +9,7 @@ from peelkit.ledger import (  # noqa: F401
     narrative,
     publication_state,
     queries,
+    recommendations,
     sign_in,
     surveys,
     users,
