@@ -145,7 +145,7 @@ def parse(text: str, source: str, origin: str = "shipped") -> Framework:
         problems.add("areas", "missing: list at least one [[areas]] table")
         raw_areas = []
     areas = [a for i, item in enumerate(raw_areas) if (a := _area(item, i, {r.id for r in revisions}, problems))]
-    ids = [a.id for a in areas]
+    ids = [str(item.get("id")) for item in raw_areas if isinstance(item, dict) and "id" in item]
     if len(set(ids)) != len(ids):
         problems.add("areas", f"area ids repeat: {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}")
     if confidence == "confirmed" and (not complete or any(a.unconfirmed for a in areas)):

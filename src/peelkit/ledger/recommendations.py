@@ -96,7 +96,7 @@ def add_recommendation(session: Session, finding_id: int, text: str, owner: str,
         raise PeelError("the text of a recommendation cannot be blank")
     if not owner.strip():
         raise PeelError("a recommendation needs an owner (who must act on it, e.g. the chief constable)")
-    rec = Recommendation(finding_id=finding.id, text=text.strip(), owner=owner.strip(), due_on=due, status="open")
+    rec = Recommendation(finding=finding, text=text.strip(), owner=owner.strip(), due_on=due, status="open")
     session.add(rec)
     _flush(session, "the new recommendation")
     session.add(RecommendationStatus(recommendation_id=rec.id, status="open", on_date=on or date.today(),
