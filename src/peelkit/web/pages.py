@@ -178,6 +178,7 @@ def force_page(data: PublicationData, force_code: str) -> dict[str, Any]:
                                              "areas": context["specialist"]["areas"]}]:
         for area in question["areas"]:
             areas.append({"question": question["title"], "kind": area.get("kind"), "text": area.get("text"),
+                          "kind_label": area.get("kind_label"), "recommendations": area.get("recommendations", []),
                           "status": area.get("status"), "raised": area.get("raised"),
                           "year_raised": area.get("year_raised")})
     return {

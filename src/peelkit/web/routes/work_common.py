@@ -195,7 +195,10 @@ class Target:
         return {
             "publication": {"id": self.pub.id, "title": self.pub.title, "year": self.framework.year},
             "force": {"code": self.area.code, "name": self.area.name, "slug": self.area.slug},
-            "framework": {"id": self.framework.id, "year": self.framework.year, "title": self.framework.title},
+            "framework": {"id": self.framework.id, "year": self.framework.year, "title": self.framework.title,
+                          "scale": self.framework.scale, "confidence": self.framework.confidence,
+                          "areas_complete": self.framework.areas_complete,
+                          "notice": framework_notice(self.framework)},
             "ledger_url": self.base,
             "report_url": f"/publications/{self.pub.id}/forces/{self.area.slug}/report",
         }
@@ -208,6 +211,22 @@ def target_or_404(publication_id: str, slug: str) -> Target:
     except fw.FrameworkError:
         raise HTTPException(status_code=404) from None
     return Target(pub, framework, force_by_slug_or_404(slug))
+
+
+def area_label(question: fw.Question) -> str:
+    """An area as a form lists it: its heading, with its revision where it belongs to an earlier one only."""
+    only = f" (only in revision {', '.join(question.revisions)})" if question.revisions else ""
+    return f"{question.title}{only}"
+
+
+def framework_notice(framework: fw.Framework) -> str | None:
+    """What an inspector must know about the framework data: an unconfirmed area list, unconfirmed wording."""
+    if not framework.areas_complete:
+        return (f"The {framework.year} framework's area list is not confirmed: only the areas known are listed. "
+                "An administrator loads the definitive list with `peel ledger frameworks load FILE`.")
+    if framework.confidence != "confirmed":
+        return f"Some wording of the {framework.year} framework is not confirmed (see `peel ledger frameworks`)."
+    return None
 
 
 def section_title(framework: fw.Framework, section: str) -> str:
