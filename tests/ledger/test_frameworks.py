@@ -126,7 +126,7 @@ def test_movement_across_cycles_is_refused_as_not_comparable(earlier: str, later
     a, b = fw.get(earlier), fw.get(later)
     for call in (lambda: fw.movement(a, "Good", b, "Good"), lambda: fw.compare(a, "Good", b, "Good"),
                  lambda: fw.trend([(a, "Good"), (b, "Good")])):
-        with pytest.raises(fw.ScaleMismatchError, match="^not comparable: different framework") as caught:
+        with pytest.raises(fw.ScaleMismatchError, match=r"^not comparable: different framework") as caught:
             call()
         assert a.scale in str(caught.value) and b.scale in str(caught.value)
         assert "improved" not in str(caught.value) and "declined" not in str(caught.value)

@@ -89,7 +89,7 @@ def test_rows_survive_the_upgrade_from_0008(empty_url: str) -> None:
     with db.engine_for(empty_url).connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM recommendation")).scalar_one() == 1
         # The constraint still refuses a kind that does not exist.
-        with pytest.raises(Exception, match="(?i)check"):
+        with pytest.raises(Exception, match=r"(?i)check"):
             conn.execute(text(
                 "INSERT INTO improvement_area (kind, force_code, framework_id, question_id, year_raised, text, "
                 f"status, created_at, updated_at, version) VALUES ('worry', 'E23000033', 'peel-2021-22', "

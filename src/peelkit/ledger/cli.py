@@ -95,7 +95,8 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
 @ledger_app.command("judgments")
 def judgments_command(
     force: Annotated[str, typer.Option(help="The force (any spelling, or its code).")],
-    year: Annotated[str, typer.Option(help="Programme year (2015, 2016, 2017, 2018/19) or framework id.")],
+    year: Annotated[str, typer.Option(help="Programme year (2015, 2016, 2017, 2018/19, 2021/22, 2023-25, "
+                                           "2025-27) or framework id.")],
     fmt: Annotated[Format, typer.Option("--format", help="Output for people or machines.")] = Format.table,
 ) -> None:
     """The grade standing for each question in a programme year, and the overall grade.

@@ -130,8 +130,8 @@ class Framework:
                 return question
         allowed = [*self.area_ids, *([OVERALL] if self.overall else [])]
         incomplete = ("" if self.areas_complete else
-                      f" (this framework's area list is not confirmed: an administrator can load the definitive "
-                      f"list with `peel ledger frameworks load FILE`)")
+                      " (this framework's area list is not confirmed: an administrator can load the definitive "
+                      "list with `peel ledger frameworks load FILE`)")
         raise FrameworkError(f"{question_id!r} is not a question of {self.id} ({self.year}); "
                              f"its questions are: {', '.join(allowed)}{incomplete}")
 

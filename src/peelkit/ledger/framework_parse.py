@@ -46,7 +46,7 @@ def _get(data: dict[str, Any], key: str, kind: type | tuple[type, ...], problems
         return None
     if value is default and default is not ...:
         return value
-    if isinstance(value, bool) and kind is not bool or not isinstance(value, kind) or (check and not check(value)):
+    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind) or (check and not check(value)):
         problems.add(f"{where}{key}", f"found {value!r}; expected {expected or getattr(kind, '__name__', kind)}")
         return default if default is not ... else None
     return value

@@ -34,7 +34,8 @@ from peelkit.ledger.framework_parse import parse
 if TYPE_CHECKING:
     from peelkit.indicators.publication import Publication
 
-__all__ = ["NOT_COMPARABLE", "OVERALL", "UNGRADED", "Framework", "FrameworkError", "Question", "Revision", "ScaleMismatchError",
+__all__ = ["NOT_COMPARABLE", "OVERALL", "UNGRADED", "Framework", "FrameworkError", "Question", "Revision",
+           "ScaleMismatchError",
            "compare", "earlier_on_same_scale", "for_publication", "for_year", "frameworks", "get", "loaded_folder",
            "movement", "previous", "shipped", "trend"]
 

@@ -233,7 +233,8 @@ class AreaView:
     def to_dict(self) -> dict[str, Any]:
         a = self.area
         return {
-            "id": a.id, "kind": a.kind, "kind_label": KIND_LABELS.get(a.kind, a.kind), "force_code": a.force_code, "year_raised": a.year_raised,
+            "id": a.id, "kind": a.kind, "kind_label": KIND_LABELS.get(a.kind, a.kind), "force_code": a.force_code,
+            "year_raised": a.year_raised,
             "framework_id": a.framework_id, "question_id": a.question_id, "text": a.text, "status": a.status,
             "version": a.version, "predecessor_id": a.predecessor_id, "times_raised": times_raised(a),
             "consecutive_inspections": consecutive_inspections(a), "raised": raised_phrase(a),
