@@ -92,4 +92,5 @@ def load_framework(session: Session, path: Path) -> LoadResult:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    fw.refresh()
     return LoadResult(fw.get(new.id), old is not None, target)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["NOT_COMPARABLE", "OVERALL", "UNGRADED", "Framework", "FrameworkError", "Question", "Revision",
            "ScaleMismatchError",
            "compare", "earlier_on_same_scale", "for_publication", "for_year", "frameworks", "get", "loaded_folder",
-           "movement", "previous", "shipped", "trend"]
+           "movement", "previous", "refresh", "shipped", "trend"]
 
 NOT_COMPARABLE = "not comparable: different framework"
 
@@ -65,9 +66,24 @@ def _signature() -> tuple[tuple[str, int, int], ...]:
                         if e.name.endswith(".toml") and e.is_file()))
 
 
+# The loaded folder is looked at again at most this often (a lookup is called many times per report).
+RECHECK_SECONDS = 1.0
+_CHECKED: dict[str, tuple[float, tuple[tuple[str, int, int], ...]]] = {}
+
+
 def frameworks() -> tuple[Framework, ...]:
     """Every framework version in force (shipped, each replaced by a loaded file of the same id), oldest first."""
-    return _registry(str(loaded_folder()), _signature())
+    folder = str(loaded_folder())
+    seen = _CHECKED.get(folder)
+    now = time.monotonic()
+    if seen is None or now - seen[0] > RECHECK_SECONDS:
+        seen = _CHECKED[folder] = (now, _signature())
+    return _registry(folder, seen[1])
+
+
+def refresh() -> None:
+    """Look at the loaded folder on the next lookup (after this process loaded a file)."""
+    _CHECKED.clear()
 
 
 @cache
