@@ -238,8 +238,11 @@ def section_title(framework: fw.Framework, section: str) -> str:
 
 
 def narrative_sections(framework: fw.Framework) -> list[str]:
-    """The report's narrative sections: overview, each graded question, specialist capabilities."""
-    return ["overview", *(q.id for q in framework.questions if q.graded), "specialist_capabilities"]
+    """The report's narrative sections: overview, each area the report has a section for (graded ones, and
+    ungraded ones such as 2021/22's victim service, but not the specialist capabilities question, which has
+    its own section), specialist capabilities."""
+    areas = (q.id for q in framework.questions if q.graded or q.id != "Q5_specialist_capabilities")
+    return ["overview", *areas, "specialist_capabilities"]
 
 
 def draft_status(request: Request, viewer: Viewer, publication_id: str) -> dict[str, object] | None:
