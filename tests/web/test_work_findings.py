@@ -75,3 +75,36 @@ def test_every_kind_through_the_web_and_the_check_on_the_page(client: TestClient
     report = client.get(REPORT).text
     assert "Accelerated cause of concern:" in report and "Promising practice:" in report
     assert "owner Chief constable, due 2018-09-30" in report
+
+
+def test_recommendations_are_added_and_moved_on_the_web(client: TestClient, login: Login,
+                                                        web_settings: WebSettings) -> None:
+    login(client, "ian")
+    assert post(client, f"{LEDGER}/areas", {"kind": "cause_of_concern", "question": Q3,
+                                            "text": "Referrals are slow."}).status_code == 303
+    cause = next(a for a in client.get(f"{LEDGER}.json").json()["areas"] if a["kind"] == "cause_of_concern")
+    url = cause["recommendations_url"]
+    assert url == f"{LEDGER}/areas/{cause['id']}/recommendations"
+    missing = post(client, url, {"action": "add", "text": "Answer in a day.", "owner": "", "due": "soon"})
+    assert missing.status_code == 400 and 'href="#owner"' in missing.text and 'href="#due"' in missing.text
+    added = post(client, url, {"action": "add", "text": "Answer <referrals> in a day.", "owner": "Chief constable",
+                               "due": "2018-09-30"})
+    assert added.status_code == 303 and "saved=recommendation" in added.headers["location"]
+    (rec,) = client.get(f"{url}.json").json()["area"]["recommendations"]
+    assert (rec["owner"], rec["due"], rec["status"]) == ("Chief constable", "2018-09-30", "open")
+    assert "Answer &lt;referrals&gt; in a day." in client.get(url).text
+    moved = post(client, url, {"action": "status", "recommendation": str(rec["id"]), "status": "completed",
+                               "evidence": "Revisit", "version": str(rec["version"])})
+    assert moved.status_code == 303
+    stale = post(client, url, {"action": "status", "recommendation": str(rec["id"]), "status": "withdrawn",
+                               "version": str(rec["version"])})
+    assert stale.status_code == 409
+    (rec,) = client.get(f"{url}.json").json()["area"]["recommendations"]
+    assert [h["status"] for h in rec["history"]] == ["open", "completed"] and rec["history"][1]["actor"] == "ian"
+    afi = post(client, f"{LEDGER}/areas", {"kind": "area_for_improvement", "question": Q3, "text": "Files."})
+    assert afi.status_code == 303
+    plain = next(a for a in client.get(f"{LEDGER}.json").json()["areas"] if a["kind"] == "area_for_improvement"
+                 and a["text"] == "Files.")
+    refused = post(client, f"{LEDGER}/areas/{plain['id']}/recommendations",
+                   {"action": "add", "text": "x", "owner": "CC", "due": "2018-09-30"})
+    assert refused.status_code == 400 and "is not one" in refused.text

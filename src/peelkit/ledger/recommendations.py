@@ -86,12 +86,12 @@ def get_recommendation(session: Session, recommendation_id: int) -> Recommendati
 def add_recommendation(session: Session, finding_id: int, text: str, owner: str, due: date, *,
                        on: date | None = None, evidence: str | None = None) -> Recommendation:
     """A recommendation of a cause of concern (ordinary or accelerated); its history starts with 'open'."""
-    from peelkit.ledger.improvements import CAUSE_KINDS, KIND_LABELS, get_area
+    from peelkit.ledger.improvements import CAUSE_KINDS, get_area
 
     finding = get_area(session, finding_id)
     if finding.kind not in CAUSE_KINDS:
-        raise PeelError(f"{finding.describe()} is a {KIND_LABELS[finding.kind].lower()}: only a cause of concern "
-                        "(or an accelerated cause of concern) has recommendations")
+        raise PeelError("only a cause of concern (or an accelerated cause of concern) has recommendations; "
+                        f"{finding.describe()} is not one")
     if not text.strip():
         raise PeelError("the text of a recommendation cannot be blank")
     if not owner.strip():

@@ -34,6 +34,7 @@ NOTICES: dict[str, str] = {
     "judgment": "The judgment has been saved.",
     "area-raised": "The area for improvement has been recorded.",
     "area-status": "The status of the area has been updated.",
+    "recommendation": "The recommendation has been saved.",
     "narrative": "The narrative has been saved.",
     "file-review": "The file review answers have been saved.",
     "answered": "Your answer has been recorded.",

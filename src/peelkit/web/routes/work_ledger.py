@@ -94,7 +94,8 @@ def overview_data(session: Session, request: Request, viewer: Viewer, target: Ta
         })
     titles = {q.id: q.title for q in target.framework.all_areas}
     areas = [{**AreaView(a).to_dict(), "question_title": titles.get(a.question_id, a.question_id),
-              "status_url": None if a.is_practice else f"{target.base}/areas/{a.id}/status"}
+              "status_url": None if a.is_practice else f"{target.base}/areas/{a.id}/status",
+              "recommendations_url": f"{target.base}/areas/{a.id}/recommendations" if a.is_cause else None}
              for a in areas_for(session, code)]
     saved_narratives = _narratives(session, target)
     narrative = []
