@@ -20,3 +20,9 @@ def test_every_setting_is_documented() -> None:
 
 def test_every_problem_code_is_documented() -> None:
     assert [code for code in CODES if f"`{code}`" not in README] == []
+
+
+def test_every_ledger_check_code_is_documented() -> None:
+    from peelkit.ledger.ledger_check import CODES as LEDGER_CODES
+
+    assert [code for code in LEDGER_CODES if f"`{code}`" not in README] == []

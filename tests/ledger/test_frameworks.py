@@ -16,7 +16,7 @@ FOUR = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
 
 def test_shipped_frameworks_in_order() -> None:
     years = [f.year for f in fw.frameworks()]
-    assert years == ["2015", "2016", "2017", "2018/19", "2021/22"]
+    assert years == ["2015", "2016", "2017", "2018/19", "2021/22", "2023-25", "2025-27"]
     assert fw.get("2017").id == "peel-effectiveness-2017"
     assert fw.get("peel-effectiveness-2018-19").year == "2018/19"
     for year in ("2015", "2016", "2017", "2018/19"):
@@ -98,3 +98,107 @@ def test_rollup_is_advisory_and_flags_a_departure() -> None:
     unknown = advise(f2017, {**grades, "Q1_preventing_crime_and_ASB": None}, "Good")
     assert unknown.advisory is None and not unknown.departs and "Q1" in unknown.reason
     assert advise(fw.get("2021/22"), {}, None).advisory is None
+
+
+FIVE = ["Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate"]
+CYCLES = ("2021/22", "2023-25", "2025-27")
+
+
+def test_five_grade_scale_since_2021_each_cycle_its_own_scale_id() -> None:
+    scales = [fw.get(year).scale for year in CYCLES]
+    assert len(set(scales)) == 3 and fw.get("2018/19").scale not in scales
+    for year in CYCLES:
+        framework = fw.get(year)
+        assert list(framework.grades) == FIVE and not framework.overall
+        definitions = dict(framework.grade_definitions)
+        assert set(definitions) == set(FIVE)
+        assert "substantially exceeded" in definitions["Outstanding"]
+        assert "causes of concern" in definitions["Inadequate"]
+        assert framework.check_grade(framework.questions[-1].id, "adequate") == "Adequate" or not \
+            framework.questions[-1].graded
+        with pytest.raises(PeelError, match="overall"):
+            framework.question("overall")
+
+
+@pytest.mark.parametrize(("earlier", "later"), [("2018/19", "2021/22"), ("2021/22", "2023-25"),
+                                                ("2023-25", "2025-27")])
+def test_movement_across_cycles_is_refused_as_not_comparable(earlier: str, later: str) -> None:
+    a, b = fw.get(earlier), fw.get(later)
+    for call in (lambda: fw.movement(a, "Good", b, "Good"), lambda: fw.compare(a, "Good", b, "Good"),
+                 lambda: fw.trend([(a, "Good"), (b, "Good")])):
+        with pytest.raises(fw.ScaleMismatchError, match=r"^not comparable: different framework") as caught:
+            call()
+        assert a.scale in str(caught.value) and b.scale in str(caught.value)
+        assert "improved" not in str(caught.value) and "declined" not in str(caught.value)
+
+
+def test_headings_and_core_questions_are_stored_apart() -> None:
+    q1 = fw.get("2015").question("Q1_preventing_crime_and_ASB")
+    assert q1.heading == "Preventing crime and anti-social behaviour, and keeping people safe"
+    assert q1.core_question.startswith("How effective is the force at preventing crime and anti-social behaviour")
+    assert "investigating crime and managing offenders" in fw.get("2015").question("Q2_investigating_crime") \
+        .core_question
+    assert "national policing responsibilities" in fw.get("2015").question("Q4_serious_and_organised_crime") \
+        .core_question
+    for year in ("2016", "2017", "2018/19"):
+        q3 = fw.get(year).question("Q3_protecting_vulnerable_people")
+        assert "protecting those who are vulnerable from harm, and supporting victims" in q3.core_question
+    leadership = fw.get("2025-27").questions[0]
+    assert leadership.core_question == "How good is the force at leadership and force management?"
+    for framework in fw.frameworks():
+        for area in framework.all_areas:
+            assert area.heading != area.core_question
+            # A blank detail is never passed off as confirmed.
+            for detail in ("heading", "core_question"):
+                assert getattr(area, detail) or detail in area.unconfirmed
+
+
+def test_2021_22_areas_and_the_march_2022_revision() -> None:
+    f = fw.get("2021/22")
+    assert fw.get("peel-2021") is f  # the id recorded before the migration still finds it
+    assert len(f.questions) == 10 and sum(q.graded for q in f.questions) == 9
+    assert [q.heading for q in f.questions if not q.graded] == ["Providing a service to the victims of crime"]
+    assert "Disrupting serious organised crime" in [q.heading for q in f.questions]
+    initial = {q.id for q in f.areas("initial")}
+    assert {"strategic_policing_requirement", "armed_threats"} <= initial
+    assert not ({"strategic_policing_requirement", "armed_threats"} & set(f.question_ids))
+    assert all(not f.question(i).graded for i in ("strategic_policing_requirement", "armed_threats"))
+    assert f.check_grade("armed_threats", "Ungraded") == "Ungraded"
+
+
+def test_unconfirmed_cycles_are_marked_so() -> None:
+    for year in ("2023-25", "2025-27"):
+        f = fw.get(year)
+        assert f.confidence == "unconfirmed" and not f.areas_complete
+        with pytest.raises(PeelError, match="frameworks load"):
+            f.question("investigating_crime")
+    soc = fw.get("2023-25")
+    assert (soc.expected_areas, soc.expected_graded) == (10, 9)
+    assert not soc.question("victim_service").graded
+    for framework in fw.frameworks():
+        assert framework.source and framework.confidence in ("confirmed", "partly unconfirmed", "unconfirmed")
+
+
+@pytest.mark.parametrize(("year", "expected"), [(2015, "2015"), (2017, "2017"), (2019, "2018/19"),
+                                                (2022, "2021/22"), (2024, "2023-25"), (2026, "2025-27")])
+def test_publication_year_selects_the_framework(year: int, expected: str) -> None:
+    assert fw.for_year(year).year == expected
+
+
+def test_publication_without_a_framework_is_refused_clearly() -> None:
+    with pytest.raises(PeelError, match="no framework governs publications of 2020"):
+        fw.for_year(2020)
+
+
+def test_a_malformed_file_lists_every_problem() -> None:
+    from peelkit.ledger.framework_parse import parse
+
+    text = ('id = "x"\nyear = "2030"\norder = "soon"\ntitle = "T"\nscale = "s"\ngrades = ["Good", "Ungraded"]\n'
+            'confidence = "confirmed"\n[[areas]]\nid = "a"\ngraded = "yes"\n[[areas]]\nid = "a"\nheading = "A"\n'
+            'graded = true\nunconfirmed = ["wording"]\n')
+    with pytest.raises(fw.FrameworkError) as caught:
+        parse(text, "bad.toml")
+    message = str(caught.value)
+    for fragment in ("bad.toml", "order: found 'soon'", "grades", "areas[0].graded", "areas[0]: needs a heading",
+                     "areas[1].unconfirmed", "area ids repeat: a"):
+        assert fragment in message, fragment

@@ -90,7 +90,7 @@ def test_scales_are_never_compared(ledger_url: str) -> None:
         session.get(Judgment, session.scalars(select(Judgment.id).where(
             Judgment.question_id == "investigating_crime")).one()).question_id = Q2
         session.flush()
-        with pytest.raises(fw.ScaleMismatchError, match="peel-2021-five-grade"):
+        with pytest.raises(fw.ScaleMismatchError, match="peel-2021-22-five-grade"):
             grade_trend(session, "Kent", Q2)
         # Carry-forward never crosses scales: nothing from 2018/19 stands in 2021/22.
         standing = standing_judgments(session, "Kent", "2021/22")
@@ -188,3 +188,16 @@ def test_rollup_ignores_grades_only_assumed_to_stand(ledger_url: str) -> None:
         record_judgment(session, "Kent", "2017", Q4, "Good", inspected_this_year=False, last_inspected="2016")
         advice = advise_standing(standing_judgments(session, "Kent", "2017"))
         assert (advice.advisory, advice.recorded, advice.departs) == ("Inadequate", "Inadequate", False)
+
+
+def test_no_trend_or_carry_forward_across_cycles(ledger_url: str) -> None:
+    soc = "serious_organised_crime"  # an area of both 2021/22 and 2023-25
+    with db.session_scope(ledger_url, actor="test") as session:
+        record_judgment(session, "Kent", "2021/22", soc, "Good")
+        assert [(q.grade, q.basis) for q in standing_judgments(session, "Kent", "2023-25").questions
+                if q.question_id == soc] == [(None, "no judgment")]
+        record_judgment(session, "Kent", "2023-25", soc, "Inadequate")
+        with pytest.raises(fw.ScaleMismatchError, match=r"^not comparable: different framework \(2021/22 and "):
+            grade_trend(session, "Kent", soc)
+        report = standing_judgments(session, "Kent", "2023-25")
+        assert report.overall is None and report.movement == "no overall grade"

@@ -172,8 +172,11 @@ def test_headings_in_order_and_never_skipping_a_level(html: str) -> None:
     level_two = [text for level, text in headings if level == 2]
     expected = ["Contents", "Force in numbers", "Risk-based inspection", "Effectiveness overview"]
     assert level_two[:4] == expected
-    assert level_two[4].startswith("How effective is the force at preventing crime")
-    assert level_two[7].startswith("How effective is the force at tackling serious and organised crime")
+    # Each question's section is titled by its published heading, its core question beneath (stored apart).
+    assert level_two[4] == "Preventing crime and tackling anti-social behaviour"
+    assert level_two[7] == "Tackling serious and organised crime"
+    assert ('<p class="core-question">How effective is the force at tackling serious and organised crime?</p>'
+            in html)
     assert level_two[8:] == ["Specialist capabilities", "Annex A: About the data"]
     previous = 1
     for level, _text in headings:
@@ -232,8 +235,8 @@ def test_narrative_is_sanitised_and_absent_narrative_said_plainly(html: str) -> 
 def test_judgments_risk_based_and_movement(html: str) -> None:
     assert "Warwickshire Police's overall grade is Good, unchanged from 2016." in unescape(html)
     risk = html.split('id="risk-based-inspection"')[1].split("</section>")[0]
-    assert "investigating crime" in risk and "protecting from harm" in risk
-    assert re.search(r"preventing crime.*?Good, last inspected in 2016", risk, flags=re.S)
+    assert "Investigating crime" in risk and "Protecting those who are vulnerable from harm" in risk
+    assert re.search(r"Preventing crime.*?Good, last inspected in 2016", risk, flags=re.S)
     assert re.search(r"serious and organised crime.*?Good, last inspected in 2016", risk, flags=re.S)
 
 

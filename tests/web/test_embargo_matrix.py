@@ -41,6 +41,7 @@ from peelkit.ledger.base import AuditLog
 from peelkit.ledger.improvements import ImprovementArea, raise_area
 from peelkit.ledger.judgments import record_judgment
 from peelkit.ledger.narrative import set_narrative
+from peelkit.ledger.recommendations import add_recommendation
 from peelkit.web.app import WebSettings
 from tests.web.conftest import KENT, PUBLICATION, SUFFOLK, WARKS, WMERCIA, Clock, form_token
 from tests.web.test_work_pages import make_query
@@ -141,6 +142,11 @@ def plant(settings: WebSettings, tmp_path: Path) -> Planted:
         raise_area(session, "Warwickshire", "2017", Q1, "Kestrelwarksimprovement5128 should be better.",
                    on=date(2017, 11, 2))
         raise_area(session, "Kent", "2017", Q1, "Heronkentimprovement2275 should be better.", on=date(2017, 11, 2))
+        # A cause of concern with a recommendation, so the recommendations pages have one to show.
+        cause = raise_area(session, "Kent", "2017", Q1, "Kent's prevention is failing.", kind="cause_of_concern",
+                           on=date(2017, 11, 2))
+        add_recommendation(session, cause.id, "Heronkentimprovement2275 by March.", "Chief constable",
+                           date(2018, 3, 31))
         areas: dict[str, list[int]] = {}
         for area in session.scalars(select(ImprovementArea)):
             areas.setdefault(area.force_code, []).append(area.id)
@@ -352,6 +358,8 @@ GET: dict[str, Page] = {
     LEDGER_FORCE + "/areas.json": Page(INSPECTOR, _two_forces),
     LEDGER_FORCE + "/areas/{area_id}/status": Page(INSPECTOR, _areas),
     LEDGER_FORCE + "/areas/{area_id}/status.json": Page(INSPECTOR, _areas),
+    LEDGER_FORCE + "/areas/{area_id}/recommendations": Page(INSPECTOR, _areas),
+    LEDGER_FORCE + "/areas/{area_id}/recommendations.json": Page(INSPECTOR, _areas),
     LEDGER_FORCE + "/narrative/{section}": Page(INSPECTOR, _with("section", SECTIONS), twin=True),
     LEDGER_FORCE + "/file-review": Page(INSPECTOR, _two_forces),
     LEDGER_FORCE + "/file-review.json": Page(INSPECTOR, _two_forces),
@@ -398,6 +406,7 @@ POST: dict[str, Post] = {
     LEDGER_FORCE + "/judgments/{question_id}": Post(_role_in("ian"), _forbidden, _one_question),
     LEDGER_FORCE + "/areas": Post(_role_in("ian"), _forbidden, _two_forces),
     LEDGER_FORCE + "/areas/{area_id}/status": Post(_role_in("ian"), _forbidden, _areas),
+    LEDGER_FORCE + "/areas/{area_id}/recommendations": Post(_role_in("ian"), _forbidden, _areas),
     LEDGER_FORCE + "/narrative/{section}": Post(_role_in("ian"), _forbidden, _one_question),
     LEDGER_FORCE + "/file-review/{sample_id}": Post(_role_in("ian"), _forbidden, _samples),
     "/publications/{publication}/control/embargo": Post(_role_in("ana"), _forbidden, _publication),

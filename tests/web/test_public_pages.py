@@ -96,9 +96,10 @@ def test_force_page_judgments_areas_and_links(published: None, client: TestClien
     assert by_question["Q1_preventing_crime_and_ASB"]["carried_forward"] is True
     assert by_question["Q2_investigating_crime"]["last_inspected"] == "2017"
     assert page["areas"] == [{
-        "question": "How effective is the force at investigating crime and reducing re-offending?",
+        "question": "Investigating crime and reducing re-offending",
         "kind": "area_for_improvement", "text": "The force should improve the supervision of investigations.",
-        "status": "in_progress", "raised": "raised in our last two inspections", "year_raised": "2017"}]
+        "kind_label": "Area for improvement", "recommendations": [], "status": "in_progress",
+        "raised": "raised in our last two inspections", "year_raised": "2017"}]
     assert page["links"] == {"report_html": f"{WARKS_PAGE}/report", "report_pdf": f"{WARKS_PAGE}/report.pdf",
                              "data_csv": f"{WARKS_PAGE}/data.csv", "compare": f"{PUB}/compare"}
     html = client.get(WARKS_PAGE).text

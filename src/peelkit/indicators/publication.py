@@ -67,6 +67,8 @@ class Publication:
     population_overrides: tuple[PopulationOverride, ...] = ()
     groups: tuple[Group, ...] = ()
     source: str = ""
+    # The ledger framework (id or programme year) the publication reports on; blank: the one governing `year`.
+    framework: str = ""
     _exclusion_index: dict[tuple[str, str], Exclusion] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -197,5 +199,5 @@ def parse(raw: dict[str, Any], source: str) -> Publication:
         population_as_at=_date(raw["population_as_at"], f"{source}: population_as_at"),
         allow_partial_periods=bool(raw.get("allow_partial_periods", False)), vintages=dict(vintages),
         periods=periods, exclusions=tuple(exclusions), population_overrides=tuple(overrides), groups=tuple(groups),
-        source=source,
+        source=source, framework=str(raw.get("framework", "")).strip(),
     )

@@ -35,10 +35,14 @@ ledger_app = typer.Typer(
 def _mount_sub_apps() -> None:
     # The sub-apps import nothing heavy at module level, so `peel --help` stays fast.
     from peelkit.ledger.file_review_cli import file_review_app
+    from peelkit.ledger.findings_cli import check_command, frameworks_app, recommendation_app
     from peelkit.ledger.surveys_cli import surveys_app
 
     ledger_app.add_typer(file_review_app, name="file-review")
     ledger_app.add_typer(surveys_app, name="surveys")
+    ledger_app.add_typer(frameworks_app, name="frameworks")
+    ledger_app.add_typer(recommendation_app, name="recommendation")
+    ledger_app.command("check")(check_command)
 
 
 _mount_sub_apps()
@@ -49,9 +53,11 @@ JUDGMENT_COLUMNS = ("force_code", "force", "year", "framework_id", "question", "
                     "last_inspected", "carried_forward", "basis", "previous_year", "previous_grade", "movement",
                     "advisory_rollup", "departs_from_rollup")
 AFI_COLUMNS = ("id", "kind", "force_code", "year_raised", "question", "status", "version", "times_raised",
-               "consecutive_inspections", "raised", "predecessor_id", "text", "history")
+               "consecutive_inspections", "raised", "predecessor_id", "text", "history", "recommendations")
 
 ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded as the actor in the audit log.")]
+
+
 def begin_correction(session: Session, reason: str | None) -> None:
     # Imported here: `peel --help` must not import SQLAlchemy.
     from peelkit.ledger.corrections import begin_correction as begin
@@ -103,7 +109,8 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
 @ledger_app.command("judgments")
 def judgments_command(
     force: Annotated[str, typer.Option(help="The force (any spelling, or its code).")],
-    year: Annotated[str, typer.Option(help="Programme year (2015, 2016, 2017, 2018/19) or framework id.")],
+    year: Annotated[str, typer.Option(help="Programme year (2015, 2016, 2017, 2018/19, 2021/22, 2023-25, "
+                                           "2025-27) or framework id.")],
     fmt: Annotated[Format, typer.Option("--format", help="Output for people or machines.")] = Format.table,
 ) -> None:
     """The grade standing for each question in a programme year, and the overall grade.
@@ -252,14 +259,17 @@ def raise_area_command(
     question: Annotated[str, typer.Option(help="Question id the area belongs to.")],
     text: Annotated[str, typer.Option(help="The area for improvement or cause of concern, as published.")],
     by: ByOption,
-    kind: Annotated[str, typer.Option(help="area_for_improvement or cause_of_concern.")] = "area_for_improvement",
+    kind: Annotated[str, typer.Option(help="area_for_improvement, cause_of_concern, accelerated_cause_of_concern, "
+                                           "innovative_practice or promising_practice.")] = "area_for_improvement",
     predecessor: Annotated[int | None, typer.Option(help="Id of the same area raised in an earlier "
                                                          "inspection.")] = None,
     on: Annotated[str | None, typer.Option(help="Date raised (YYYY-MM-DD); default today.")] = None,
     evidence: Annotated[str | None, typer.Option(help="Evidence or note.")] = None,
     correction: CorrectionOption = None,
 ) -> None:
-    """Record an area for improvement or cause of concern (status open); prints its id.
+    """Record a finding: an area for improvement, a cause of concern (add its recommendations with `peel ledger
+    recommendation add`), an accelerated cause of concern, or innovative or promising practice (noted, with no
+    status to move). Status open (noted for practice); prints its id.
 
     Example: peel ledger raise-area --force Kent --year 2017 --question Q2_investigating_crime --text "..." --by Ann
     """
@@ -316,7 +326,9 @@ def _afi_row(area: ImprovementArea) -> dict[str, Any]:
     view = AreaView(area).to_dict()
     history = "; ".join(f"{h['status']} {h['on']}" + (f" ({h['evidence']})" if h["evidence"] else "")
                         for h in view["history"])
-    return {**view, "question": view["question_id"], "history": history}
+    recommendations = "; ".join(f"{r['id']}: {r['text']} (owner {r['owner']}, due {r['due']}, {r['status']})"
+                                for r in view["recommendations"])
+    return {**view, "question": view["question_id"], "history": history, "recommendations": recommendations}
 
 
 @ledger_app.command("afis")
@@ -324,12 +336,14 @@ def afis_command(
     force: Annotated[str, typer.Option(help="The force (any spelling, or its code).")],
     fmt: Annotated[Format, typer.Option("--format", help="Output for people or machines.")] = Format.table,
 ) -> None:
-    """Areas for improvement and causes of concern of a force, with status history and how often raised.
+    """Findings of a force (every kind), with status history, recommendations and how often raised.
 
     CSV columns: id, kind, force_code, year_raised, question, status, version, times_raised,
     consecutive_inspections, raised (e.g. "raised in our last two inspections"), predecessor_id, text, history
-    ("status date (evidence); ..."). JSON: a list of objects with the same keys, question as question_id, and
-    history as a list of {status, on, evidence, actor}.
+    ("status date (evidence); ..."), recommendations ("id: text (owner X, due D, status); ..."). JSON: a list of
+    objects with the same keys plus kind_label, question as question_id, history as a list of {status, on,
+    evidence, actor} and recommendations as a list of {id, finding_id, text, owner, due, status, version,
+    history}.
 
     Example: peel ledger afis --force Kent --format json
     """
@@ -354,12 +368,14 @@ def afis_command(
         typer.echo("No areas for improvement or causes of concern recorded for this force.")
         return
     for view in views:
-        label = "Cause of concern" if view["kind"] == "cause_of_concern" else "Area for improvement"
-        typer.echo(f"[{view['id']}] {label} ({view['year_raised']}, {view['question_id']}): {view['text']}")
+        typer.echo(f"[{view['id']}] {view['kind_label']} ({view['year_raised']}, {view['question_id']}): "
+                   f"{view['text']}")
         typer.echo(f"    status {view['status']}; {view['raised']}")
         for h in view["history"]:
             note = f" - {h['evidence']}" if h["evidence"] else ""
             typer.echo(f"    {h['on']}  {h['status']:<12} by {h['actor']}{note}")
+        for r in view["recommendations"]:
+            typer.echo(f"    recommendation {r['id']}: {r['text']} (owner {r['owner']}, due {r['due']}; {r['status']})")
 
 
 @ledger_app.command("set-narrative")

@@ -112,7 +112,8 @@ def _upgraded(url: str) -> None:
 
 @cache
 def head_revisions() -> frozenset[str]:
-    """Revisions no migration file names as its down_revision, read from the files without Alembic."""
+    """Revisions no migration file names as its down_revision (or depends_on), read from the files without
+    Alembic."""
     import re
 
     revisions: set[str] = set()
@@ -123,11 +124,11 @@ def head_revisions() -> frozenset[str]:
             continue
         text = entry.read_text(encoding="utf-8")
         revision = re.search(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", text, re.M)
-        down = re.search(r"^down_revision\s*=\s*(.+)$", text, re.M)
         if revision:
             revisions.add(revision.group(1))
-        if down:
-            parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
+        # Alembic drops a revision that another one depends on from alembic_version, as it does a parent.
+        for parent in re.finditer(r"^(?:down_revision|depends_on)\s*=\s*(.+)$", text, re.M):
+            parents.update(re.findall(r"['\"]([^'\"]+)['\"]", parent.group(1)))
     return frozenset(revisions - parents)
 
 

@@ -1,5 +1,7 @@
-"""Areas for improvement and causes of concern: what was raised, about which question, in which programme
-year, and its status through time (open, in progress, addressed, closed) with dates and evidence.
+"""Inspection findings: areas for improvement, causes of concern (with their recommendations, in
+`peelkit.ledger.recommendations`), accelerated causes of concern, innovative practice and promising practice:
+what was raised, about which question, in which programme year, and its status through time (open, in
+progress, addressed, closed) with dates and evidence. Practice is noted, not tracked: its status is 'noted'.
 
 An area raised again in a later inspection links to the earlier one (``predecessor_id``), so a report can say
 "raised in our last two inspections": `consecutive_inspections` counts the unbroken chain of predecessors
@@ -20,17 +22,28 @@ from sqlalchemy.orm.exc import StaleDataError
 from peelkit.errors import PeelError
 from peelkit.ledger import frameworks as fw
 from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, utcnow
+from peelkit.ledger.recommendations import Recommendation
 
-KINDS = ("area_for_improvement", "cause_of_concern")
+KINDS = ("area_for_improvement", "cause_of_concern", "accelerated_cause_of_concern", "innovative_practice",
+         "promising_practice")
+KIND_LABELS = {"area_for_improvement": "Area for improvement", "cause_of_concern": "Cause of concern",
+               "accelerated_cause_of_concern": "Accelerated cause of concern",
+               "innovative_practice": "Innovative practice", "promising_practice": "Promising practice"}
+# Causes of concern carry recommendations; practice is noted, not tracked through statuses.
+CAUSE_KINDS = ("cause_of_concern", "accelerated_cause_of_concern")
+PRACTICE_KINDS = ("innovative_practice", "promising_practice")
 STATUSES = ("open", "in_progress", "addressed", "closed")
+NOTED = "noted"
+_KIND_CHECK = "kind IN (" + ", ".join(f"'{k}'" for k in KINDS) + ")"
+_STATUS_CHECK = "status IN (" + ", ".join(f"'{s}'" for s in (*STATUSES, NOTED)) + ")"
 
 
 class ImprovementArea(Versioned, Base):
     __tablename__ = "improvement_area"
     __audited__ = True
     __table_args__ = (
-        CheckConstraint("kind IN ('area_for_improvement', 'cause_of_concern')", name="kind"),
-        CheckConstraint("status IN ('open', 'in_progress', 'addressed', 'closed')", name="status"),
+        CheckConstraint(_KIND_CHECK, name="kind"),
+        CheckConstraint(_STATUS_CHECK, name="status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -48,15 +61,25 @@ class ImprovementArea(Versioned, Base):
     predecessor: Mapped[ImprovementArea | None] = relationship(remote_side="ImprovementArea.id")
     history: Mapped[list[AreaStatus]] = relationship(order_by="AreaStatus.id", back_populates="area",
                                                      lazy="selectin")
+    recommendations: Mapped[list[Recommendation]] = relationship(order_by="Recommendation.id", lazy="selectin",
+                                                                 back_populates="finding")
 
     def describe(self) -> str:
         return f"{self.kind.replace('_', ' ')} {self.id} ({self.force_code}, {self.year_raised})"
+
+    @property
+    def is_cause(self) -> bool:
+        return self.kind in CAUSE_KINDS
+
+    @property
+    def is_practice(self) -> bool:
+        return self.kind in PRACTICE_KINDS
 
 
 class AreaStatus(Base):
     __tablename__ = "improvement_status"
     __audited__ = True
-    __table_args__ = (CheckConstraint("status IN ('open', 'in_progress', 'addressed', 'closed')", name="status"),)
+    __table_args__ = (CheckConstraint(_STATUS_CHECK, name="status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("improvement_area.id"), nullable=False, index=True)
@@ -83,7 +106,7 @@ def _flush(session: Session, what: str) -> None:
 def get_area(session: Session, area_id: int) -> ImprovementArea:
     area = session.get(ImprovementArea, area_id)
     if area is None:
-        raise PeelError(f"no area for improvement or cause of concern with id {area_id}")
+        raise PeelError(f"no finding (area for improvement, cause of concern or practice) with id {area_id}")
     return area
 
 
@@ -99,14 +122,15 @@ def raise_area(
     on: date | None = None,
     evidence: str | None = None,
 ) -> ImprovementArea:
-    """Record an area for improvement (or cause of concern) raised in a programme year; ``predecessor_id`` links
-    it to the same area raised in an earlier inspection. Its history starts with 'open'."""
+    """Record a finding of one of the KINDS raised in a programme year; ``predecessor_id`` links it to the same
+    finding raised in an earlier inspection (an area for improvement may become a cause of concern; practice
+    links only to practice). Its history starts with 'open' ('noted' for practice)."""
     from peelkit.forces import match_force
 
     if kind not in KINDS:
         raise PeelError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     if not text.strip():
-        raise PeelError("the text of an area for improvement cannot be blank")
+        raise PeelError(f"the text of the {KIND_LABELS[kind].lower()} cannot be blank")
     force_code = match_force(force).code
     framework = fw.get(year)
     framework.question(question_id)
@@ -116,12 +140,16 @@ def raise_area(
             raise PeelError(f"{earlier.describe()} belongs to another force")
         if fw.get(earlier.framework_id).order >= framework.order:
             raise PeelError(f"{earlier.describe()} was not raised before {framework.year}")
+        if earlier.is_practice != (kind in PRACTICE_KINDS):
+            raise PeelError(f"{earlier.describe()} cannot be the earlier form of a {KIND_LABELS[kind].lower()}: "
+                            "practice links only to practice, and findings only to findings")
+    first = NOTED if kind in PRACTICE_KINDS else "open"
     area = ImprovementArea(kind=kind, force_code=force_code, framework_id=framework.id, question_id=question_id,
                            year_raised=framework.year, text=text.strip(), predecessor_id=predecessor_id,
-                           status="open")
+                           status=first)
     session.add(area)
-    _flush(session, "the new area")
-    session.add(AreaStatus(area_id=area.id, status="open", on_date=on or date.today(), evidence=evidence,
+    _flush(session, "the new finding")
+    session.add(AreaStatus(area_id=area.id, status=first, on_date=on or date.today(), evidence=evidence,
                            actor=_actor(session)))
     _flush(session, area.describe())
     session.refresh(area)
@@ -141,6 +169,8 @@ def set_status(
     if status not in STATUSES:
         raise PeelError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
     area = get_area(session, area_id)
+    if area.is_practice:
+        raise PeelError(f"{area.describe()} is practice, noted rather than tracked: it has no status to change")
     if expected_version is not None:
         check_version(area, expected_version, area.describe())
     area.status = status
@@ -203,12 +233,14 @@ class AreaView:
     def to_dict(self) -> dict[str, Any]:
         a = self.area
         return {
-            "id": a.id, "kind": a.kind, "force_code": a.force_code, "year_raised": a.year_raised,
+            "id": a.id, "kind": a.kind, "kind_label": KIND_LABELS.get(a.kind, a.kind), "force_code": a.force_code,
+            "year_raised": a.year_raised,
             "framework_id": a.framework_id, "question_id": a.question_id, "text": a.text, "status": a.status,
             "version": a.version, "predecessor_id": a.predecessor_id, "times_raised": times_raised(a),
             "consecutive_inspections": consecutive_inspections(a), "raised": raised_phrase(a),
             "history": [{"status": h.status, "on": h.on_date.isoformat(), "evidence": h.evidence, "actor": h.actor}
                         for h in a.history],
+            "recommendations": [r.to_dict() for r in a.recommendations],
         }
 
 

@@ -241,7 +241,7 @@ def standing_judgments(session: Session, force: str, year: str) -> StandingRepor
         elif before is None or previous_grade is None:
             movement = "no previous grade"
         elif before.scale != framework.scale or not before.overall:
-            movement = "not comparable"
+            movement = fw.NOT_COMPARABLE
         else:
             movement = fw.movement(before, previous_grade, framework, grade)
     return StandingReport(area.code, area.name, framework, questions, overall, previous_year, previous_grade,

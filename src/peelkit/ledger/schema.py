@@ -11,6 +11,7 @@ from peelkit.ledger import (  # noqa: F401
     narrative,
     publication_state,
     queries,
+    recommendations,
     sign_in,
     surveys,
     users,

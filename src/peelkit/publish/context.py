@@ -194,7 +194,7 @@ def _empty() -> dict[str, Any]:
 
 def _framework(pub: Publication) -> fw.Framework | None:
     try:
-        return fw.get(str(pub.year))
+        return fw.for_publication(pub)
     except fw.FrameworkError:
         return None
 
@@ -326,9 +326,9 @@ def movement_sentence(force_name: str, judgments: Mapping[str, Any] | None, year
     if movement in ("improved", "declined"):
         verb = "an improvement on" if movement == "improved" else "a decline from"
         return f"{force_name}'s overall grade is {grade}, {verb} {previous} in {before}."
-    if movement == "not comparable":
-        return (f"{force_name}'s overall grade is {grade}. The {before} grade ({previous}) was given on a "
-                "different scale and is not compared.")
+    if movement == fw.NOT_COMPARABLE:
+        return (f"{force_name}'s overall grade is {grade}. The {before} grade ({previous}) was given under a "
+                "different framework, on a different scale, and is not comparable.")
     if before:
         return f"{force_name}'s overall grade is {grade}. No overall grade for {before} is recorded."
     return f"{force_name}'s overall grade is {grade}."
@@ -373,12 +373,14 @@ def force_context(data: PublicationData, force_code: str,
 
     questions = []
     for question in (framework.questions if framework else ()):
-        if question.id == SPECIALIST or not question.graded:
+        if question.id == SPECIALIST:
             continue
         s = standing.get(question.id)
         questions.append({
             "id": question.id, "anchor": _anchor(question.id), "title": question.title,
-            "grade": _grade_text(s), "has_grade": bool(s and s.get("grade")),
+            "core_question": question.core_question, "graded": question.graded,
+            "grade": _grade_text(s) if question.graded else "Not graded",
+            "has_grade": bool(question.graded and s and s.get("grade")),
             "inspected": bool(s and s.get("basis") == "inspected"),
             "last_inspected": (s or {}).get("last_inspected"), "basis": (s or {}).get("basis", "no judgment"),
             "carried_forward": bool(s and s.get("carried_forward")),
@@ -388,7 +390,7 @@ def force_context(data: PublicationData, force_code: str,
         })
     specialist_q = framework.question(SPECIALIST) if framework and SPECIALIST in framework.question_ids else None
     specialist = {
-        "title": specialist_q.title if specialist_q else "Specialist capabilities",
+        "title": (specialist_q.core_question or specialist_q.title) if specialist_q else "Specialist capabilities",
         "narrative": render_markdown(narratives.get("specialist_capabilities") or narratives.get(SPECIALIST)),
         "areas": [a for a in areas_this_year if a.get("question_id") == SPECIALIST],
         "standing": standing.get(SPECIALIST),

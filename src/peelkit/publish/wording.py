@@ -56,7 +56,7 @@ SENTENCES: dict[str, str] = {
     "grades_caption": "{force}: grades for {year}",
     "specialist_lede": "This question is not graded.",
     "no_area": "No area for improvement is recorded for {year}.",
-    "cause_of_concern": "Cause of concern:",
+    "recommendation": "Recommendation:",
     "synthetic_banner": "Synthetic demonstration data. Some figures in this report come from synthetic demonstration "
                         "data, not from real police or official sources. Do not use them as facts about any force.",
     "synthetic_inline": "Synthetic demonstration data: some figures in this report are not real.",

@@ -60,10 +60,11 @@ def graded_questions(pub: Publication) -> list[dict[str, str]]:
     from peelkit.ledger import frameworks as fw
 
     try:
-        framework = fw.get(str(pub.year))
+        framework = fw.for_publication(pub)
     except fw.FrameworkError:
         return []
-    return [{"id": q.id, "title": q.title, "short": short_question(q.id)} for q in framework.questions if q.graded]
+    return [{"id": q.id, "title": q.core_question or q.title, "short": short_question(q.id)}
+            for q in framework.questions if q.graded]
 
 
 def grade_rows(data: PublicationData, codes: frozenset[str]) -> list[dict[str, Any]]:
@@ -177,6 +178,7 @@ def force_page(data: PublicationData, force_code: str) -> dict[str, Any]:
                                              "areas": context["specialist"]["areas"]}]:
         for area in question["areas"]:
             areas.append({"question": question["title"], "kind": area.get("kind"), "text": area.get("text"),
+                          "kind_label": area.get("kind_label"), "recommendations": area.get("recommendations", []),
                           "status": area.get("status"), "raised": area.get("raised"),
                           "year_raised": area.get("year_raised")})
     return {

@@ -5,6 +5,7 @@ URLs (each page also answers as JSON at the same path + `.json`):
   /status, POST /status/signoff
   /queries, /queries/new (+ POST), /queries/{id}, POST /queries/{id}/answer|close|reopen
   /ledger/{pub}/forces/{slug}, .../judgments/{question}, .../areas, .../areas/{id}/status,
+  .../areas/{id}/recommendations,
   .../narrative/{section}, .../file-review, .../file-review/{sample} (each form page GET + POST)
   /publications/{pub}/control, POST .../control/embargo|publish|draft
 """
@@ -19,10 +20,12 @@ from peelkit.web.routes import (
     work_ledger,
     work_narrative,
     work_queries,
+    work_recommendations,
     work_review,
     work_status,
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (work_status, work_queries, work_ledger, work_areas, work_narrative, work_review, work_control):
+for module in (work_status, work_queries, work_ledger, work_areas, work_recommendations, work_narrative, work_review,
+               work_control):
     router.include_router(module.router)

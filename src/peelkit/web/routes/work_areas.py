@@ -20,6 +20,7 @@ from peelkit.web.routes.work_common import (
     LONDON,
     FormErrors,
     Target,
+    area_label,
     ledger,
     now,
     parse_version,
@@ -31,7 +32,7 @@ from peelkit.web.routes.work_common import (
 router = APIRouter(include_in_schema=False)
 Inspector = Annotated[Viewer, Depends(require("inspector"))]
 CSRF = [Depends(csrf_protect)]
-KIND_LABELS = {"area_for_improvement": "Area for improvement", "cause_of_concern": "Cause of concern"}
+KIND_LABELS = imp.KIND_LABELS
 STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "addressed": "Addressed", "closed": "Closed"}
 
 
@@ -58,7 +59,7 @@ def raise_data(session: Session, target: Target, values: dict[str, str], errors:
                if fw.get(a.framework_id).order < target.framework.order]
     return {**target.to_dict(), "values": values, "errors": (errors or FormErrors()).to_dict(),
             "kinds": [{"value": k, "text": t} for k, t in KIND_LABELS.items()],
-            "questions": [{"value": q.id, "text": q.title} for q in target.framework.questions],
+            "questions": [{"value": q.id, "text": area_label(q)} for q in target.framework.all_areas],
             "earlier": [{"value": str(a.id), "text": f"{a.year_raised}: {a.text}"} for a in earlier],
             "action": f"{target.base}/areas"}
 
@@ -83,8 +84,8 @@ def raise_area(request: Request, viewer: Inspector, publication: str, slug: str,
               "correction": correction}
     errors = FormErrors()
     if kind not in KIND_LABELS:
-        errors.add("kind", "Choose whether this is an area for improvement or a cause of concern")
-    if question not in target.framework.question_ids:
+        errors.add("kind", "Choose the kind of finding")
+    if question not in target.framework.area_ids:
         errors.add("question", "Choose the question the area is about")
     if not text.strip():
         errors.add("text", "Enter what the force should improve")

@@ -34,6 +34,7 @@ NOTICES: dict[str, str] = {
     "judgment": "The judgment has been saved.",
     "area-raised": "The area for improvement has been recorded.",
     "area-status": "The status of the area has been updated.",
+    "recommendation": "The recommendation has been saved.",
     "narrative": "The narrative has been saved.",
     "file-review": "The file review answers have been saved.",
     "answered": "Your answer has been recorded.",
@@ -204,7 +205,10 @@ class Target:
         return {
             "publication": {"id": self.pub.id, "title": self.pub.title, "year": self.framework.year},
             "force": {"code": self.area.code, "name": self.area.name, "slug": self.area.slug},
-            "framework": {"id": self.framework.id, "year": self.framework.year, "title": self.framework.title},
+            "framework": {"id": self.framework.id, "year": self.framework.year, "title": self.framework.title,
+                          "scale": self.framework.scale, "confidence": self.framework.confidence,
+                          "areas_complete": self.framework.areas_complete,
+                          "notice": framework_notice(self.framework)},
             "ledger_url": self.base,
             "report_url": f"/publications/{self.pub.id}/forces/{self.area.slug}/report",
         }
@@ -213,10 +217,26 @@ class Target:
 def target_or_404(publication_id: str, slug: str) -> Target:
     pub = publication_or_404(publication_id)
     try:
-        framework = fw.get(str(pub.year))
+        framework = fw.for_publication(pub)
     except fw.FrameworkError:
         raise HTTPException(status_code=404) from None
     return Target(pub, framework, force_by_slug_or_404(slug))
+
+
+def area_label(question: fw.Question) -> str:
+    """An area as a form lists it: its heading, with its revision where it belongs to an earlier one only."""
+    only = f" (only in revision {', '.join(question.revisions)})" if question.revisions else ""
+    return f"{question.title}{only}"
+
+
+def framework_notice(framework: fw.Framework) -> str | None:
+    """What an inspector must know about the framework data: an unconfirmed area list, unconfirmed wording."""
+    if not framework.areas_complete:
+        return (f"The {framework.year} framework's area list is not confirmed: only the areas known are listed. "
+                "An administrator loads the definitive list with `peel ledger frameworks load FILE`.")
+    if framework.confidence != "confirmed":
+        return f"Some wording of the {framework.year} framework is not confirmed (see `peel ledger frameworks`)."
+    return None
 
 
 def section_title(framework: fw.Framework, section: str) -> str:
@@ -228,8 +248,11 @@ def section_title(framework: fw.Framework, section: str) -> str:
 
 
 def narrative_sections(framework: fw.Framework) -> list[str]:
-    """The report's narrative sections: overview, each graded question, specialist capabilities."""
-    return ["overview", *(q.id for q in framework.questions if q.graded), "specialist_capabilities"]
+    """The report's narrative sections: overview, each area the report has a section for (graded ones, and
+    ungraded ones such as 2021/22's victim service, but not the specialist capabilities question, which has
+    its own section), specialist capabilities."""
+    areas = (q.id for q in framework.questions if q.graded or q.id != "Q5_specialist_capabilities")
+    return ["overview", *areas, "specialist_capabilities"]
 
 
 def draft_status(request: Request, viewer: Viewer, publication_id: str) -> dict[str, object] | None:

@@ -19,6 +19,7 @@ from peelkit.ledger import frameworks as fw
 from peelkit.ledger.base import ConflictError
 from peelkit.ledger.improvements import AreaView, areas_for
 from peelkit.ledger.judgments import Judgment, record_judgment, standing_judgments
+from peelkit.ledger.ledger_check import check_ledger
 from peelkit.ledger.narrative import Narrative
 from peelkit.ledger.publication_state import get_status
 from peelkit.web.auth import csrf_protect, require
@@ -28,6 +29,7 @@ from peelkit.web.routes.work_audit import force_audit
 from peelkit.web.routes.work_common import (
     FormErrors,
     Target,
+    area_label,
     force_choices,
     ledger,
     narrative_sections,
@@ -51,7 +53,9 @@ UNKNOWN = "unknown"
 
 
 def _questions(framework: fw.Framework) -> list[fw.Question]:
-    return [*framework.questions, *([framework.question(fw.OVERALL)] if framework.overall else [])]
+    """The current areas, then those of earlier revisions only (still recordable), then the overall grade."""
+    earlier = [q for q in framework.all_areas if q not in framework.questions]
+    return [*framework.questions, *earlier, *([framework.question(fw.OVERALL)] if framework.overall else [])]
 
 
 def find_judgment(session: Session, target: Target, question_id: str) -> Judgment | None:
@@ -82,14 +86,17 @@ def overview_data(session: Session, request: Request, viewer: Viewer, target: Ta
     for q in _questions(target.framework):
         s = stands.get(q.id)
         judgments.append({
-            "question_id": q.id, "title": q.title, "graded": q.graded,
+            "question_id": q.id, "title": area_label(q), "core_question": q.core_question, "graded": q.graded,
+            "unconfirmed": list(q.unconfirmed),
             "recorded": judgment_dict(find_judgment(session, target, q.id)),
             "standing": {"grade": s.grade, "basis": s.basis, "last_inspected": s.last_inspected} if s else None,
             "edit_url": f"{target.base}/judgments/{q.id}",
         })
-    titles = {q.id: q.title for q in target.framework.questions}
+    titles = {q.id: q.title for q in target.framework.all_areas}
     areas = [{**AreaView(a).to_dict(), "question_title": titles.get(a.question_id, a.question_id),
-              "status_url": f"{target.base}/areas/{a.id}/status"} for a in areas_for(session, code)]
+              "status_url": None if a.is_practice else f"{target.base}/areas/{a.id}/status",
+              "recommendations_url": f"{target.base}/areas/{a.id}/recommendations" if a.is_cause else None}
+             for a in areas_for(session, code)]
     saved_narratives = _narratives(session, target)
     narrative = []
     for section in narrative_sections(target.framework):
@@ -107,6 +114,7 @@ def overview_data(session: Session, request: Request, viewer: Viewer, target: Ta
         "can_edit": can_edit_ledger(viewer),
         "judgments": judgments,
         "movement": standing.movement,
+        "checks": [f.to_dict() for f in check_ledger(session, force=code, year=target.framework.id)],
         "areas": areas,
         "new_area_url": f"{target.base}/areas",
         "narrative": narrative,
@@ -124,7 +132,7 @@ def ledger_index(request: Request, viewer: Staff) -> Response:
         for pub_id in available():
             pub = publication_or_404(pub_id)
             try:
-                year = fw.get(str(pub.year)).year
+                year = fw.for_publication(pub).year
             except fw.FrameworkError:
                 continue  # no framework for that year: nothing to record
             status = get_status(session, pub.id)
@@ -166,7 +174,8 @@ def judgment_data(session: Session, target: Target, question: fw.Question,
         "inspected": ("yes" if recorded["inspected_this_year"] else "no") if recorded else "yes",
         "evidence": (recorded["evidence"] or "") if recorded else "",
     }
-    return {**target.to_dict(), "question": {"id": question.id, "title": question.title, "graded": question.graded},
+    return {**target.to_dict(), "question": {"id": question.id, "title": question.title, "graded": question.graded,
+                                             "core_question": question.core_question},
             "grades": _grade_choices(question, target.framework), "recorded": recorded,
             "version": recorded["version"] if recorded else 0, "values": values,
             "errors": FormErrors().to_dict(), "conflict": False,
