@@ -58,6 +58,9 @@ def test_each_cli_process_writes_its_audit_rows(ledger_url: str) -> None:
 def test_a_published_record_changes_only_as_a_correction(ledger_url: str) -> None:
     run_peel("ledger", "record-judgment", "--force", "Kent", "--year", "2017", "--question", "overall",
              "--grade", "Good", "--by", "inspector", "--expected-version", "0")
+    area_id = run_peel("ledger", "raise-area", "--force", "Kent", "--year", "2017", "--question",
+                       "Q2_investigating_crime", "--text", "Supervise investigations", "--by", "inspector"
+                       ).stdout.split()[-1]
     refused = run_peel("publication", "set", PUBLICATION, "--state", "published", "--by", "analyst", check=False)
     assert refused.returncode == 8 and "has not signed off" in refused.stderr + refused.stdout
     run_peel("publication", "set", PUBLICATION, "--state", "published", "--by", "analyst",
@@ -91,6 +94,11 @@ def test_a_published_record_changes_only_as_a_correction(ledger_url: str) -> Non
         audited = session.scalar(select(func.count()).select_from(AuditLog).where(
             AuditLog.table_name == "correction", AuditLog.actor == "corrector"))
         assert audited == 1
+    # An area's status moving on later is dated tracking, not a correction of what was published.
+    run_peel("ledger", "set-area-status", area_id, "--status", "addressed", "--by", "inspector",
+             "--expected-version", "1")
+    with db.session_scope(ledger_url) as session:
+        assert len(session.scalars(select(Correction)).all()) == 1
     # Other programme years are not frozen by this publication.
     run_peel("ledger", "record-judgment", "--force", "Kent", "--year", "2016", "--question", "overall",
              "--grade", "Good", "--by", "inspector", "--expected-version", "0")

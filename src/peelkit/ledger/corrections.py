@@ -1,7 +1,8 @@
 """Published records change only as corrections.
 
 Once a publication is public (published, or embargoed and past its release time), the judgments, narrative and
-areas for improvement of its programme year are frozen: any insert, update or delete of them is refused unless
+findings (areas for improvement and the other kinds) of its programme year are frozen (a finding's status moving
+on later is dated tracking and stays open): any insert, update or delete of them is refused unless
 the session carries a correction reason (`peel ... --correction "reason"`, or the web form's reason field).
 Each corrected record leaves a Correction row (who, when, why, what) beside its audit rows, and the report and
 force page say "Corrected on <date>: <reason>". The rule is enforced at flush time, so no path (CLI, web,
@@ -112,13 +113,23 @@ def _frozen_key(session: Session, obj: Any) -> tuple[str, str, str] | None:
     if isinstance(obj, Narrative):
         return obj.year, obj.force_code, obj.describe()
     if isinstance(obj, ImprovementArea):
+        if obj in session.dirty and _changed_columns(obj) <= STATUS_TRACKING:
+            return None  # its status moving on is a later, dated event, not a change to what was published
         return obj.year_raised, obj.force_code, obj.describe()
     if isinstance(obj, AreaStatus):
-        area = obj.area if obj.area is not None else session.get(ImprovementArea, obj.area_id)
-        if area is None:
-            return None
-        return area.year_raised, area.force_code, f"the status of the {area.year_raised} area for improvement {area.id}"
+        return None  # status history: dated events after publication are tracking, not corrections
     return None
+
+
+# An area's status moves on after publication (in progress, addressed): recorded as dated history, not frozen.
+STATUS_TRACKING = frozenset({"status", "version", "updated_at"})
+
+
+def _changed_columns(obj: Any) -> set[str]:
+    from sqlalchemy import inspect
+
+    state = inspect(obj)
+    return {attr.key for attr in state.mapper.column_attrs if state.attrs[attr.key].history.has_changes()}
 
 
 def _guard(session: Session, _flush: UOWTransaction, _instances: object) -> None:
