@@ -45,7 +45,7 @@ def test_frameworks_listing_table_and_json() -> None:
 def test_raise_every_kind_add_recommendation_and_check(ledger_url: str) -> None:
     common = ["--force", "Kent", "--year", "2021/22", "--question", "investigating_crime", "--by", "Ann"]
     _ok(["ledger", "record-judgment", "--force", "Kent", "--year", "2021/22", "--question", "investigating_crime",
-         "--grade", "Inadequate", "--by", "Ann"])
+         "--grade", "Inadequate", "--by", "Ann", "--expected-version", "0"])
     result = runner.invoke(app, ["ledger", "check", "--format", "json"])
     assert result.exit_code == 1
     assert [f["code"] for f in json.loads(result.stdout)] == ["inadequate-without-cause-of-concern"]
@@ -93,7 +93,7 @@ def test_an_administrator_loads_the_definitive_list(ledger_url: str, tmp_path: P
         tmp_path, "another-scale")), "--by", "Admin"])
     assert changed_scale.exit_code == 2 and "scale" in changed_scale.output
     _ok(["ledger", "record-judgment", "--force", "Kent", "--year", "2023-25", "--question",
-         "counter_corruption_and_vetting", "--grade", "Good", "--by", "Ann"])
+         "counter_corruption_and_vetting", "--grade", "Good", "--by", "Ann", "--expected-version", "0"])
     dropping = _complete_2023_25(tmp_path)
     dropping.write_text(dropping.read_text(encoding="utf-8").replace(
         'id = "counter_corruption_and_vetting"', 'id = "vetting"'), encoding="utf-8")
@@ -110,6 +110,7 @@ def test_an_administrator_loads_the_definitive_list(ledger_url: str, tmp_path: P
     f2325 = next(f for f in json.loads(out) if f["id"] == "peel-2023-25")
     assert len(f2325["areas"]) == 10 and f2325["origin"].startswith("loaded")
     done = subprocess.run([sys.executable, "-m", "peelkit.cli", "ledger", "record-judgment", "--force", "Kent",
-                           "--year", "2023-25", "--question", "area_3", "--grade", "Adequate", "--by", "Ann"],
+                           "--year", "2023-25", "--question", "area_3", "--grade", "Adequate", "--by", "Ann",
+                           "--expected-version", "0"],
                           capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr

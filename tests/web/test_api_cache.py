@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from peelkit.ledger import db
+from peelkit.ledger.corrections import begin_correction
 from peelkit.ledger.judgments import record_judgment
 from peelkit.web.routes import api
 from tests.web.conftest import PUBLICATION
@@ -43,6 +44,7 @@ def test_a_ledger_change_is_seen(published: None, client: TestClient, app: Any, 
     kent = next(f for f in before if f["force"]["slug"] == "kent")
     assert kent["overall_grade"] != "Outstanding"
     with db.session_scope(world.ledger_url, actor="inspector") as session:
+        begin_correction(session, "the overall grade was transcribed wrongly")  # the publication is published
         record_judgment(session, "Kent", "2017", "overall", "Outstanding")
     app.state.cache.invalidate()  # what every work-side save does; other workers look within a second
     after = client.get(f"{API}/forces").json()
