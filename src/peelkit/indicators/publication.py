@@ -67,6 +67,10 @@ class Publication:
     population_overrides: tuple[PopulationOverride, ...] = ()
     groups: tuple[Group, ...] = ()
     source: str = ""
+    # Which peer groups the force figures are compared with: a loaded version, or peelkit's computed default.
+    peer_groups: str = "computed"
+    # Over-dispersion adjustment of funnel limits and of comparison_overdispersed: none|multiplicative|additive.
+    overdispersion: str = "additive"
     _exclusion_index: dict[tuple[str, str], Exclusion] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -189,6 +193,10 @@ def parse(raw: dict[str, Any], source: str) -> Publication:
                             _force_codes(item.get("forces"), f"{where}.forces"),
                             _indicator_ids(item.get("indicators", []), f"{where}.indicators"),
                             tuple(_date(d, f"{where}.periods") for d in item.get("periods", []))))
+    overdispersion = str(raw.get("overdispersion", "additive"))
+    if overdispersion not in ("none", "multiplicative", "additive"):
+        raise PublicationError(f"{source}: overdispersion must be 'none', 'multiplicative' or 'additive', "
+                               f"not {overdispersion!r}")
     vintages = raw.get("vintages", {})
     if not all(isinstance(v, str) for v in vintages.values()):
         raise PublicationError(f"{source}: vintages must map dataset names to vintage strings")
@@ -197,5 +205,5 @@ def parse(raw: dict[str, Any], source: str) -> Publication:
         population_as_at=_date(raw["population_as_at"], f"{source}: population_as_at"),
         allow_partial_periods=bool(raw.get("allow_partial_periods", False)), vintages=dict(vintages),
         periods=periods, exclusions=tuple(exclusions), population_overrides=tuple(overrides), groups=tuple(groups),
-        source=source,
+        source=source, peer_groups=str(raw.get("peer_groups", "computed")), overdispersion=overdispersion,
     )
