@@ -32,7 +32,10 @@ returns_app.command("status")(returns_status_command)
 app.add_typer(returns_app, name="returns")
 app.add_typer(checks_app, name="checks")
 app.add_typer(queries_app, name="queries")
+from peelkit.peers.cli import peers_app  # noqa: E402
 from peelkit.web.cli import publication_app, serve_command, users_app  # noqa: E402
+
+app.add_typer(peers_app, name="peers")
 
 app.add_typer(users_app, name="users")
 app.add_typer(publication_app, name="publication")

@@ -10,12 +10,13 @@ from typing import Any, Literal, cast
 
 import duckdb
 
-from peelkit import forces, overdispersion, peers, stats
+from peelkit import forces, overdispersion, stats
 from peelkit.forces import ENGLAND_AND_WALES
 from peelkit.indicators import comparators, dispersion, peer_values
 from peelkit.indicators.catalogue import BY_ID, CATALOGUE, DATASET_TITLES, POPULATION, Indicator, Input
 from peelkit.indicators.display import DASH, display
 from peelkit.indicators.publication import Group, Publication
+from peelkit.peers import lookup as peers
 from peelkit.periods import Period, add_months, month_end, months_to
 from peelkit.warehouse import CURRENT_RETURNS_SQL
 

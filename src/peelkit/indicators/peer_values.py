@@ -15,7 +15,7 @@ from peelkit import forces, stats
 from peelkit.indicators import comparators
 from peelkit.indicators.catalogue import Indicator
 from peelkit.indicators.display import DASH, display
-from peelkit.peers import LABEL, PeerGroup
+from peelkit.peers.lookup import LABEL, PeerGroup
 
 EstimateFn = Callable[[Indicator, float, float], tuple[stats.Estimate, stats.Estimate, dict[str, Any]]]
 PEER_FIELDS = ("peer_group", "peer_group_source", "peer_members", "peer_value", "peer_display", "peer_numerator",

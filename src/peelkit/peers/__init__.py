@@ -1,20 +1,3 @@
-"""Peer groups: each force's most similar forces, from a loaded peer-group file or computed from public data."""
+"""Peer groups: each force's most similar forces, from a loaded peer-group file or computed from public data.
 
-from __future__ import annotations
-
-from datetime import date
-
-import duckdb
-
-from peelkit.peers.groups import COMPUTED, PeerGroup, PeerGroupError, stored
-from peelkit.peers.similar import LABEL, similar_forces
-
-
-def groups_for(con: duckdb.DuckDBPyConnection, version: str, as_at: date, crime_end: date) -> dict[str, PeerGroup]:
-    """The groups of a version by force code: `computed` is peelkit's own default (labelled as such)."""
-    if version == COMPUTED:
-        return similar_forces(con, as_at, crime_end).groups()
-    return stored(con, version)
-
-
-__all__ = ["COMPUTED", "LABEL", "PeerGroup", "PeerGroupError", "groups_for"]
+Kept free of imports so `peel --help` stays fast: see `lookup`, `groups`, `similar` and `explain`."""

@@ -82,9 +82,10 @@ def nearest(vectors: dict[str, Sequence[float]], k: int = K) -> dict[str, tuple[
     """Each unit's k nearest others by Euclidean distance on the already standardised vectors."""
     result = {}
     for code, mine in vectors.items():
-        distances = sorted((math.dist(mine, other), other_code) for other_code, other in vectors.items()
-                           if other_code != code)
-        result[code] = tuple(Neighbour(c, d) for d, c in distances[:k])
+        # Distances equal but for rounding count as ties, so the lower code wins them on every machine.
+        distances = sorted((round(math.dist(mine, other), 9), other_code, math.dist(mine, other))
+                           for other_code, other in vectors.items() if other_code != code)
+        result[code] = tuple(Neighbour(c, d) for _key, c, d in distances[:k])
     return result
 
 
