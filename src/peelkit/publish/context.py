@@ -17,7 +17,7 @@ from peelkit import forces, warehouse
 from peelkit.forces import ENGLAND_AND_WALES
 from peelkit.indicators.catalogue import BY_ID, DATASET_TITLES, POPULATION, Indicator, Input
 from peelkit.indicators.display import DASH
-from peelkit.indicators.engine import RETURN_DATASET, SYNTHETIC_NOTE, Result, evaluate_publication
+from peelkit.indicators.engine import RETURN_DATASET, SYNTHETIC_NOTE, Engine, Result
 from peelkit.indicators.publication import Publication
 from peelkit.indicators.publication import load as load_publication
 from peelkit.ledger import frameworks as fw
@@ -51,13 +51,15 @@ def load_publication_data(warehouse_path: Path | None, ledger_url: str | None,
     pub = load_publication(publication) if isinstance(publication, str) else publication
     con = warehouse.connect(warehouse_path, read_only=True)
     try:
-        results = evaluate_publication(con, pub, include_earlier=True)
+        engine = Engine(con, pub)
+        results = engine.evaluate_all(include_earlier=True)
+        peer_groups, _why = engine.peer_groups()
         sources = _sources(con, pub)
     finally:
         con.close()
     synthetic = any(s.synthetic for s in sources) or any(_is_synthetic(r) for r in results)
     return PublicationData(publication=pub, results=results, sources=sources, synthetic=synthetic,
-                           ledger=load_ledger(ledger_url, pub))
+                           ledger=load_ledger(ledger_url, pub), peer_groups=peer_groups)
 
 
 def _is_synthetic(result: Result) -> bool:
@@ -322,8 +324,41 @@ def _figures(data: PublicationData, code: str, notes: _Footnotes) -> list[dict[s
             "comparison": own.comparison if own.value is not None else "not compared",
             "synthetic": _is_synthetic(own), "ew_synthetic": _is_synthetic(ew),
             "note": notes.ref(_capital(own.note)), "ew_note": notes.ref(_capital(ew.note)),
+            **_peer_figure(own, indicator, notes),
         })
     return rows
+
+
+def _peer_figure(own: Result, indicator: Indicator, notes: _Footnotes) -> dict[str, Any]:
+    """The force's peer-group figure, its interval and the force's comparison with it, and the over-dispersed
+    comparison and trend flag: for the HTML and PDF renderers alike."""
+    extra = own.extra
+    value = extra.get("peer_value")
+    return {
+        "peer_value": extra.get("peer_display", DASH), "peer_missing": value is None,
+        "peer_lower": _number(extra.get("peer_lower_95"), indicator),
+        "peer_upper": _number(extra.get("peer_upper_95"), indicator),
+        "peer_has_interval": extra.get("peer_lower_95") is not None and extra.get("peer_upper_95") is not None,
+        "peer_comparison": extra.get("peer_comparison", "not compared") if own.value is not None else "not compared",
+        "peer_members": [forces.match(c).name for c in extra.get("peer_members", [])],
+        "peer_note": notes.ref(_capital(str(extra.get("peer_note", "")))),
+        "comparison_overdispersed": extra.get("comparison_overdispersed", "not compared"),
+        "overdispersion_method": extra.get("overdispersion_method", ""),
+        "worse_and_getting_worse": extra.get("worse_and_getting_worse"), "trend": extra.get("trend", ""),
+    }
+
+
+def peer_group_context(data: PublicationData, code: str) -> dict[str, Any] | None:
+    """Which peer group the force's figures are compared with: version, source label and members."""
+    for result in data.results:
+        if result.force_code == code and "peer_group" in result.extra:
+            extra = result.extra
+            group = data.peer_groups.get(code) if data.peer_groups else None
+            members = [forces.match(c).name for c in group.members] if group else []
+            return {"version": extra["peer_group"], "label": extra.get("peer_group_source", ""),
+                    "members": members, "include_self": bool(group and group.include_self),
+                    "missing": group is None, "note": "" if group else str(extra.get("peer_note", ""))}
+    return None
 
 
 def _capital(text: str) -> str:
@@ -440,6 +475,7 @@ def force_context(data: PublicationData, force_code: str,
                                  or (ledger.get("survey") or {}).get("synthetic")
                                  or (ledger.get("staff_survey") or {}).get("synthetic")),
         "figures": figures, "footnotes": notes.notes, "other_charts": other_charts,
+        "peer_group": peer_group_context(data, area.code),
         "overall": {"grade": _grade_text(overall), "has_grade": bool(overall and overall.get("grade"))},
         "movement": movement_sentence(area.name, judgments, year),
         "rollup": (judgments or {}).get("rollup"),
