@@ -166,7 +166,11 @@ def force_page(data: PublicationData, force_code: str) -> dict[str, Any]:
                    and r.period == pub.periods[figure["id"]].main)
         figures.append({**{k: figure[k] for k in ("id", "title", "unit", "period", "value", "missing", "status",
                                                   "ew_value", "ew_missing", "comparison", "synthetic", "note",
-                                                  "ew_note")},
+                                                  "ew_note", "peer_value", "peer_missing", "peer_comparison",
+                                                  "peer_note", "comparison_overdispersed", "overdispersion_method",
+                                                  "worse_and_getting_worse", "trend")},
+                        "peers_url": f"/publications/{pub.id}/compare?indicator={figure['id']}&force={slug}"
+                                     "&view=peers",
                         "interval": _interval(own.lower_95, own.upper_95, kind),
                         "numerator": own.numerator, "denominator": own.denominator,
                         "compare_url": f"/publications/{pub.id}/compare?indicator={figure['id']}&force={slug}"})
@@ -183,7 +187,7 @@ def force_page(data: PublicationData, force_code: str) -> dict[str, Any]:
         "force": {"code": context["force_code"], "name": context["force"], "slug": slug,
                   "region": forces.match(force_code).region},
         "year": context["year"], "synthetic": context["synthetic"],
-        "figures": figures, "footnotes": context["footnotes"],
+        "figures": figures, "footnotes": context["footnotes"], "peer_group": context["peer_group"],
         "overall": context["overall"], "movement": context["movement"],
         "judgments": questions, "areas": areas,
         "links": {"report_html": f"{base}/report", "report_pdf": f"{base}/report.pdf", "data_csv": f"{base}/data.csv",
@@ -192,7 +196,7 @@ def force_page(data: PublicationData, force_code: str) -> dict[str, Any]:
 
 
 SORT_KEYS = ("force", "value", "comparison")
-VIEWS = ("ranked", "funnel")
+VIEWS = ("ranked", "funnel", "peers")
 
 
 def compare_rows(data: PublicationData, codes: frozenset[str], indicator_id: str, sort: str,
@@ -259,6 +263,10 @@ def chart_data(data: PublicationData, indicator_id: str, view: str, highlight: s
 
     if view == "funnel":
         chart = funnel_chart(data.results, indicator_id, highlight)
+    elif view == "peers":
+        from peelkit.web.peer_pages import peer_chart
+
+        chart = peer_chart(data, indicator_id, highlight)
     else:
         chart = force_figure(data.results, data.publication, indicator_id, highlight)
     return {"id": chart.id, "title": chart.title, "svg": chart.svg, "spec": chart.spec or None,

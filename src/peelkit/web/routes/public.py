@@ -367,6 +367,8 @@ def compare(request: Request, publication_id: str, viewer: ViewerDep,
     cache = _cache(request)
 
     def build() -> dict[str, Any]:
+        from peelkit.web.peer_pages import peer_summary
+
         data = _view_data(request, pub.id, codes)
         indicator_def = BY_ID[indicator_id]
         rows = pages.compare_rows(data, codes, indicator_id, sort, order)
@@ -383,6 +385,7 @@ def compare(request: Request, publication_id: str, viewer: ViewerDep,
                               if a.code in codes],
             "chart": pages.chart_data(data, indicator_id, view, highlight.code if highlight else ""),
             "rows": rows, "england_and_wales": ew, "footnotes": footnotes,
+            "peers": peer_summary(data, indicator_id, highlight.code) if highlight else None,
         }
 
     chart_key = (pub.id, indicator_id, view, sort, order, highlight.code if highlight else "", codes)
