@@ -113,3 +113,28 @@ def test_every_peer_value_is_the_pooled_sum_of_its_usable_members(tmp_path: Path
                 for code, (crimes, da_crimes, arrests) in zip(SAMPLE, drawn, strict=True)})
     results = engine.Engine(con, _publication(version)).evaluate_all()
     _assert_peers_pool_usable_members(results, groups.stored(con, version))
+
+
+def test_cli_json_has_the_peer_and_dispersion_fields_and_csv_keeps_its_columns(tmp_path: Path,
+                                                                              peel_home: Path) -> None:
+    import json
+
+    from peelkit import warehouse
+    from tests.helpers import run_peel
+
+    con = warehouse.connect(peel_home / "warehouse.duckdb")
+    groups.load(con, ring_file(tmp_path / "ring.csv", version="ring"))
+    _load(con, {CODES[0]: {"offences": 1000}, CODES[1]: {"offences": 2000}, CODES[3]: {"offences": 4000}})
+    con.close()
+
+    rows = json.loads(run_peel("indicators", "--format", "json", "--peers", "ring", "--overdispersion",
+                               "multiplicative").stdout)
+    mine = next(r for r in rows if r["force_code"] == CODES[0] and r["indicator"] == "crimes_per_1000")
+    for key in ("peer_group", "peer_value", "peer_numerator", "peer_denominator", "peer_lower_95", "peer_upper_95",
+                "peer_comparison", "comparison_overdispersed", "overdispersion_method", "worse_and_getting_worse"):
+        assert key in mine, key
+    assert mine["peer_value"] == pytest.approx(3.0) and "multiplicative" in mine["overdispersion_method"]
+    header = run_peel("indicators", "--format", "csv").stdout.splitlines()[0]
+    assert header == ",".join(engine.CSV_COLUMNS)
+    assert header == ("force_code,force_name,indicator,value,display,numerator,denominator,lower_95,upper_95,"
+                      "comparison,status,note")

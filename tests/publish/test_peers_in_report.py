@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -69,3 +70,22 @@ def test_no_ski_slope_where_no_force_has_a_figure(tmp_path: Path, data: object) 
     context = force_context(data, world.CODES[0])  # type: ignore[arg-type]
     ids = {c["id"] for c in context["ski_slopes"]}
     assert "crimes_per_1000_ski_slope" in ids and "incidents_per_1000_ski_slope" not in ids
+
+
+def test_funnel_plot_names_its_over_dispersion_and_widens(data: object) -> None:
+    from peelkit.publish.charts import funnel_chart
+
+    results = list(data.results)  # type: ignore[attr-defined]
+    # The line of forces: the same 1,000 crimes over populations rising tenfold, so rates differ far beyond
+    # Poisson chance. Force 26 (1,000 crimes, about 200,000 people: 5.0 per 1,000 against about 3.7 for England
+    # and Wales, z about 9) is outside the plain limits and inside the over-dispersed ones.
+    small = world.CODES[26]
+    plain = funnel_chart(results, "crimes_per_1000", small, "none")
+    wide = funnel_chart(results, "crimes_per_1000", small, "additive")
+    assert "above the 99.8% limit" in plain.alt_text
+    assert "within the 95% limits" in wide.alt_text or "within the 99.8% limit" in wide.alt_text
+    assert any("Spiegelhalter additive random effects" in note for note in wide.notes)
+    assert any("Poisson (exact) limits" in note for note in plain.notes)
+    assert "allowing for over-dispersion (additive)" in json.dumps(wide.spec)
+    multiplicative = funnel_chart(results, "crimes_per_1000", small, "multiplicative")
+    assert any("multiplicative over-dispersion (phi)" in note for note in multiplicative.notes)

@@ -66,3 +66,17 @@ def test_compare_page_offers_the_peer_view(client: TestClient, set_state: Callab
     assert "Kent and its similar forces" in page.text
     body = client.get(f"/publications/{PUBLICATION}/compare.json?indicator=crimes_per_1000&view=peers&force=kent")
     assert body.json()["view"] == "peers" and body.json()["peers"]["force"] == "Kent"
+
+
+def test_compare_funnel_limits_are_selectable(client: TestClient, set_state: Callable[..., Any]) -> None:
+    set_state("published")
+    base = f"/publications/{PUBLICATION}/compare.json?indicator=crimes_per_1000&view=funnel"
+    default = client.get(base).json()
+    assert default["limits"] == "additive"  # the publication's setting
+    assert any("Spiegelhalter additive" in note for note in default["chart"]["notes"])
+    chosen = client.get(base + "&limits=multiplicative").json()
+    assert chosen["limits"] == "multiplicative"
+    assert any("multiplicative over-dispersion" in note for note in chosen["chart"]["notes"])
+    plain = client.get(base + "&limits=none").json()
+    assert any("Poisson (exact) limits" in note for note in plain["chart"]["notes"])
+    assert client.get(base + "&limits=<script>").json()["limits"] == "additive"  # unknown: the default

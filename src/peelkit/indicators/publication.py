@@ -4,7 +4,7 @@ which exclusions. Loading one checks every force name and indicator id it uses."
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -83,6 +83,18 @@ class Publication:
 
     def exclusion(self, force_code: str, indicator: str) -> Exclusion | None:
         return self._exclusion_index.get((force_code, indicator))
+
+
+OVERDISPERSION = ("none", "multiplicative", "additive")
+
+
+def with_options(publication: Publication, overdispersion: str | None = None,
+                 peer_groups: str | None = None) -> Publication:
+    """The publication with its over-dispersion method or peer-group version chosen for one run."""
+    if overdispersion is not None and overdispersion not in OVERDISPERSION:
+        raise PublicationError(f"over-dispersion must be one of {', '.join(OVERDISPERSION)}, not {overdispersion!r}")
+    return replace(publication, overdispersion=overdispersion or publication.overdispersion,
+                   peer_groups=peer_groups or publication.peer_groups)
 
 
 def available() -> list[str]:
@@ -194,7 +206,7 @@ def parse(raw: dict[str, Any], source: str) -> Publication:
                             _indicator_ids(item.get("indicators", []), f"{where}.indicators"),
                             tuple(_date(d, f"{where}.periods") for d in item.get("periods", []))))
     overdispersion = str(raw.get("overdispersion", "additive"))
-    if overdispersion not in ("none", "multiplicative", "additive"):
+    if overdispersion not in OVERDISPERSION:
         raise PublicationError(f"{source}: overdispersion must be 'none', 'multiplicative' or 'additive', "
                                f"not {overdispersion!r}")
     vintages = raw.get("vintages", {})

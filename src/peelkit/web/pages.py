@@ -4,7 +4,7 @@ from a publication's data as a viewer may see it (peelkit.web.data restricts it 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from peelkit import forces
 from peelkit.forces import ENGLAND_AND_WALES
@@ -256,13 +256,19 @@ def england_and_wales(data: PublicationData, indicator_id: str) -> dict[str, Any
             "interval": _interval(result.lower_95, result.upper_95, BY_ID[indicator_id].kind)}
 
 
-def chart_data(data: PublicationData, indicator_id: str, view: str, highlight: str) -> dict[str, Any]:
+LIMITS = ("none", "multiplicative", "additive")
+
+
+def chart_data(data: PublicationData, indicator_id: str, view: str, highlight: str,
+               limits: str = "none") -> dict[str, Any]:
     """The ranked bar chart or funnel plot of `data` (already restricted to the viewer's forces): the SVG for
     readers without scripts, the Vega-Lite spec for vega-embed, the text alternative and notes."""
+    from peelkit.overdispersion import Method
     from peelkit.publish.charts import force_figure, funnel_chart
 
     if view == "funnel":
-        chart = funnel_chart(data.results, indicator_id, highlight)
+        chart = funnel_chart(data.results, indicator_id, highlight,
+                             cast(Method, limits if limits in LIMITS else "none"))
     elif view == "peers":
         from peelkit.web.peer_pages import peer_chart
 
