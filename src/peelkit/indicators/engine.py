@@ -121,7 +121,10 @@ class Engine:
         key = f"{spec.dataset}/{spec.measure}"
         if key not in self._loaded:
             source, params = self._facts(spec.dataset)
-            row = self.con.execute(f"SELECT count(*) FROM {source} WHERE dataset = ? AND measure = ?",
+            # A figure is in the newest vintage view exactly when it is in some vintage: ask the table, not
+            # the view's window, and stop at the first row.
+            source = "facts" if source == "latest_facts" else source
+            row = self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {source} WHERE dataset = ? AND measure = ?)",
                                    [*params, spec.dataset, spec.measure]).fetchone()
             self._loaded[key] = bool(row and row[0])
         return self._loaded[key]
@@ -271,7 +274,7 @@ class Engine:
         out = []
         for result in results:
             group = groups.get(result.force_code)
-            peer = (peer_values.peer_fields(indicator, group, members, estimates[result.force_code], _estimate)
+            peer = (peer_values.peer_fields(indicator, group, members, estimates[result.force_code], _estimate95)
                     if group is not None else peer_values.missing(why, self.publication.peer_groups))
             now = counts.get(result.force_code)
             extra = {**result.extra, **peer, **dispersion.fields(indicator, spread, now),
@@ -437,6 +440,19 @@ def _estimate(indicator: Indicator, numerator: float, denominator: float) -> tup
         return (stats.proportion(numerator, denominator, indicator.multiplier, stats.CONFIDENCE_95),
                 stats.proportion(numerator, denominator, indicator.multiplier, stats.CONFIDENCE_99_8), {})
     return _change(numerator, denominator)
+
+
+def _estimate95(indicator: Indicator, numerator: float, denominator: float) -> tuple[
+        stats.Estimate, stats.Estimate, dict[str, Any]]:
+    """The 95% estimate alone (a comparator's figure needs no 99.8% interval and no change test)."""
+    if indicator.kind != "change":
+        return _estimate(indicator, numerator, denominator)
+    if denominator <= 0:
+        raise ValueError("the earlier figure is zero or negative, so a percentage change is undefined")
+    lower, upper = stats.rate_ratio_interval(numerator, denominator, stats.CONFIDENCE_95)
+    estimate = stats.Estimate((numerator - denominator) / denominator * 100, (lower - 1) * 100, (upper - 1) * 100,
+                              stats.CONFIDENCE_95)
+    return estimate, estimate, {}
 
 
 def _change(now: float, before: float) -> tuple[stats.Estimate, stats.Estimate, dict[str, Any]]:
