@@ -379,6 +379,12 @@ def test_pdf_html_embeds_each_chart_as_an_image_with_its_alt_text(fixture_data: 
     charts = demo_charts()
     printed = render_force_html(fixture_data, WARKS, charts, for_pdf=True)
     images = [attrs for tag, attrs in outline(printed).tags if tag == "img"]
-    assert [a["alt"] for a in images] == [c.alt_text for c in charts]
+    # The key to the ranked charts, one ranked chart per indicator with figures, then the figures by force.
+    ranked = force_context(fixture_data, WARKS)["ski_slopes"]
+    assert ranked
+    # The ranked charts close Force in numbers, before the questions' figures.
+    assert [a["alt"] for a in images] == [images[0]["alt"]] + [c["alt_text"] for c in ranked] + [
+        c.alt_text for c in charts]
+    assert images[0]["alt"].startswith("Key to the charts below")
     assert all(str(a["src"]).startswith("data:image/svg+xml;base64,") for a in images)
     assert "<svg" not in printed

@@ -23,6 +23,7 @@ from peelkit.indicators.publication import load as load_publication
 from peelkit.ledger import frameworks as fw
 from peelkit.publish.markdown import render_markdown
 from peelkit.publish.model import Chart, PublicationData, SourceFile
+from peelkit.publish.ski_slope import LEGEND as SKI_SLOPE_LEGEND
 from peelkit.publish.ski_slope import force_ski_slopes
 from peelkit.warehouse import CURRENT_RETURNS_SQL
 
@@ -477,6 +478,7 @@ def force_context(data: PublicationData, force_code: str,
                                  or (ledger.get("staff_survey") or {}).get("synthetic")),
         "figures": figures, "footnotes": notes.notes, "other_charts": other_charts,
         "peer_group": peer_group_context(data, area.code),
+        "ski_slope_legend": SKI_SLOPE_LEGEND,
         "ski_slopes": [_chart(c) for c in force_ski_slopes(data.results, {i: p.main for i, p in pub.periods.items()},
                                                            area.code)],
         "overall": {"grade": _grade_text(overall), "has_grade": bool(overall and overall.get("grade"))},

@@ -21,7 +21,7 @@ from peelkit.periods import Period
 from peelkit.publish.model import Chart
 
 WIDTH, HEIGHT = 560, 230
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 44, 22
+LEFT, RIGHT, TOP, BOTTOM = 56, 12, 26, 22
 FILLS = {"force": "#08457e", "peer": "#5b8fc9", "other": "#b1b4b6"}
 EW_LINE, PEER_LINE = "#000000", "#08457e"
 
@@ -40,7 +40,7 @@ def _role(code: str, force_code: str, peers: Sequence[str]) -> str:
 
 
 def ski_slope(results: Sequence[Result], indicator_id: str, force_code: str, peers: Sequence[str] = (),
-              peer_value: float | None = None, peer_display: str = DASH) -> Chart:
+              peer_value: float | None = None, peer_display: str = DASH, legend: bool = True) -> Chart:
     """The ranked chart of one indicator's results (one period, the viewer's forces), `force_code` and `peers`
     highlighted. Forces without a figure are listed in a note, never drawn as zero."""
     indicator = BY_ID[indicator_id]
@@ -52,7 +52,7 @@ def ski_slope(results: Sequence[Result], indicator_id: str, force_code: str, pee
     chart_id = f"{indicator_id}_ski_slope"
     roles = {r.force_code: _role(r.force_code, force_code, peers) for r in shown}
     svg = _svg(title, [(r.force_name, float(r.value or 0.0), roles[r.force_code]) for r in shown],
-               ew.value if ew else None, peer_value)
+               ew.value if ew else None, peer_value, legend)
     role_text = {"force": "this force", "peer": "similar force", "other": ""}
     table = tuple((r.force_name, r.display, str(rank), role_text[roles[r.force_code]])
                   for rank, r in enumerate(shown, 1))
@@ -85,34 +85,43 @@ def _alt(title: str, shown: Sequence[Result], force_code: str, roles: dict[str, 
     return text
 
 
-def _svg(title: str, bars: Sequence[tuple[str, float, str]], ew: float | None, peer: float | None) -> str:
+def _svg(title: str, bars: Sequence[tuple[str, float, str]], ew: float | None, peer: float | None,
+         legend: bool) -> str:
+    # Few text elements: printing lays out every SVG text, so the title is the figure's caption, a report's
+    # charts share one legend (LEGEND) and the axis has three ticks.
     values = [v for _n, v, _r in bars] + [v for v in (ew, peer) if v is not None]
     high, low = max([0.0, *values]), min([0.0, *values])
     span = (high - low) or 1.0
+    top_margin = TOP if legend else 16  # room for the legend above the plot, or for the force's label
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    height = plot_h + top_margin + BOTTOM
 
     def y(value: float) -> float:
-        return TOP + (high - value) / span * plot_h
+        return top_margin + (high - value) / span * plot_h
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-             f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" font-family="sans-serif">',
-             f'<text x="0" y="14" font-size="13" font-weight="bold">{escape(title)}</text>',
-             _legend()]
-    for tick in (low + span * i / 4 for i in range(5)):
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+             f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}" font-family="sans-serif">',
+             _legend(y=4) if legend else ""]
+    for tick in (low + span * i / 2 for i in range(3)):
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
                      'stroke="#e5e5e5"/>')
         parts.append(f'<text x="{LEFT - 4}" y="{y(tick) + 4:.1f}" font-size="10" text-anchor="end">'
                      f'{escape(_fmt(tick))}</text>')
     step = plot_w / max(len(bars), 1)
+    # One path per role, not one element per bar: printing renders every SVG element, and 14 charts of 43
+    # bars a report made the PDF markedly slower. The data table gives each force's value.
+    paths: dict[str, list[str]] = {role: [] for role in FILLS}
     for index, (name, value, role) in enumerate(bars):
         top, bottom = sorted((y(value), y(0.0)))
-        stroke = ' stroke="#000000" stroke-width="1.5"' if role == "force" else ""
-        parts.append(f'<rect x="{LEFT + index * step + 1:.1f}" y="{top:.1f}" width="{max(step - 2, 1):.1f}" '
-                     f'height="{max(bottom - top, 0.5):.1f}" fill="{FILLS[role]}"{stroke}>'
-                     f'<title>{escape(name)}: {escape(_fmt(value))}</title></rect>')
+        paths[role].append(f"M{LEFT + index * step + 1:.1f} {top:.1f}h{max(step - 2, 1):.1f}"
+                           f"v{max(bottom - top, 0.5):.1f}h{-max(step - 2, 1):.1f}z")
         if role == "force":
             parts.append(f'<text x="{LEFT + (index + 0.5) * step:.1f}" y="{top - 4:.1f}" font-size="11" '
                          f'font-weight="bold" text-anchor="middle">{escape(name)}</text>')
+    for role, d in paths.items():
+        if d:
+            stroke = ' stroke="#000000" stroke-width="1.5"' if role == "force" else ""
+            parts.append(f'<path d="{"".join(d)}" fill="{FILLS[role]}"{stroke}/>')
     for line, colour, dash in ((ew, EW_LINE, ""), (peer, PEER_LINE, ' stroke-dasharray="5 3"')):
         if line is not None:
             parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(line):.1f}" y2="{y(line):.1f}" '
@@ -122,18 +131,19 @@ def _svg(title: str, bars: Sequence[tuple[str, float, str]], ew: float | None, p
     return "".join(parts)
 
 
-def _legend() -> str:
+def _legend(y: float = 4) -> str:
     items = [("rect", FILLS["force"], "this force"), ("rect", FILLS["peer"], "similar forces"),
              ("rect", FILLS["other"], "other forces"), ("line", EW_LINE, "England and Wales"),
              ("dash", PEER_LINE, "similar forces (pooled)")]
     out, x = [], 0
     for kind, colour, label in items:
         if kind == "rect":
-            out.append(f'<rect x="{x}" y="24" width="10" height="10" fill="{colour}"/>')
+            out.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>')
         else:
             dash = ' stroke-dasharray="5 3"' if kind == "dash" else ""
-            out.append(f'<line x1="{x}" x2="{x + 14}" y1="29" y2="29" stroke="{colour}" stroke-width="1.5"{dash}/>')
-        out.append(f'<text x="{x + 16}" y="33" font-size="10">{label}</text>')
+            out.append(f'<line x1="{x}" x2="{x + 14}" y1="{y + 5}" y2="{y + 5}" stroke="{colour}" '
+                       f'stroke-width="1.5"{dash}/>')
+        out.append(f'<text x="{x + 16}" y="{y + 9}" font-size="10">{label}</text>')
         x += 16 + 6 * len(label) + 10
     return "".join(out)
 
@@ -150,8 +160,13 @@ def force_ski_slopes(results: Sequence[Result], periods: Mapping[str, Period], f
         extra = own.extra
         peers = [c for c in extra.get("peer_members", []) if c != force_code]
         charts.append(ski_slope(main, indicator_id, force_code, peers, extra.get("peer_value"),
-                                str(extra.get("peer_display", DASH))))
+                                str(extra.get("peer_display", DASH)), legend=False))
     return charts
+
+
+LEGEND = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="18" viewBox="0 0 {WIDTH} 18" '
+          f'role="img" aria-label="Key: this force, similar forces, other forces, England and Wales (solid '
+          f'line), similar forces pooled (dashed line)" font-family="sans-serif">{_legend(y=4)}</svg>')
 
 
 __all__ = ["force_ski_slopes", "ski_slope"]

@@ -397,7 +397,8 @@ def compare(request: Request, publication_id: str, viewer: ViewerDep,
         return {**cache.memo(("compare", *chart_key), build),
                 "publication": pages.publication_entry(pub, status, viewer, now), "view": view, "sort": sort,
                 "order": order, "highlight": highlight.slug if highlight else "", "limits": limits,
-                "base_query": urlencode({"indicator": indicator_id, "view": view, "limits": limits,
+                "base_query": urlencode({"indicator": indicator_id, "view": view,
+                                         **({"limits": limits} if view == "funnel" else {}),
                                          **({"force": highlight.slug} if highlight else {})}),
                 "draft_status": pages.draft_status(status, now)}
 
