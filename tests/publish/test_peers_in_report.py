@@ -58,7 +58,7 @@ def test_ski_slope_ranks_highlights_and_lists_the_missing(data: object) -> None:
     roles = {row[0]: row[3] for row in chart.table_rows}
     assert roles[forces.match(me).name] == "this force"
     assert [roles[forces.match(c).name] for c in peers] == ["similar force"] * 3
-    assert ("Similar forces (pooled)", "13", "", "comparator") in chart.table_rows
+    assert ("Similar forces (pooled)", "13", "", "comparator", "", "") in chart.table_rows
     gone = [r for r in results if r.force_code != world.CODES[5]]
     missing = [r if r.force_code != world.CODES[6] else r.__class__(**{**r.__dict__, "value": None})
                for r in gone]

@@ -341,6 +341,7 @@ def _peer_figure(own: Result, indicator: Indicator, notes: _Footnotes) -> dict[s
         "peer_lower": _number(extra.get("peer_lower_95"), indicator),
         "peer_upper": _number(extra.get("peer_upper_95"), indicator),
         "peer_has_interval": extra.get("peer_lower_95") is not None and extra.get("peer_upper_95") is not None,
+        "peer_numerator": extra.get("peer_numerator"), "peer_denominator": extra.get("peer_denominator"),
         "peer_comparison": extra.get("peer_comparison", "not compared") if own.value is not None else "not compared",
         "peer_members": [forces.match(c).name for c in extra.get("peer_members", [])],
         "peer_note": notes.ref(_capital(str(extra.get("peer_note", "")))),

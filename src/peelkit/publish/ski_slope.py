@@ -35,6 +35,10 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.1f}"
 
 
+def _count(value: float | None) -> str:
+    return DASH if value is None else f"{value:,.0f}"
+
+
 def _role(code: str, force_code: str, peers: Sequence[str]) -> str:
     return "force" if code == force_code else "peer" if code in peers else "other"
 
@@ -54,19 +58,21 @@ def ski_slope(results: Sequence[Result], indicator_id: str, force_code: str, pee
     svg = _svg(title, [(r.force_name, float(r.value or 0.0), roles[r.force_code]) for r in shown],
                ew.value if ew else None, peer_value, legend)
     role_text = {"force": "this force", "peer": "similar force", "other": ""}
-    table = tuple((r.force_name, r.display, str(rank), role_text[roles[r.force_code]])
-                  for rank, r in enumerate(shown, 1))
-    table += tuple((name, DASH, "", "") for name in missing)
+    table = tuple((r.force_name, r.display, str(rank), role_text[roles[r.force_code]], _count(r.numerator),
+                   _count(r.denominator)) for rank, r in enumerate(shown, 1))
+    table += tuple((name, DASH, "", "", "", "") for name in missing)
     if ew is not None:
-        table += (("England and Wales", ew.display, "", "comparator"),)
-    table += (("Similar forces (pooled)", peer_display, "", "comparator"),)
+        table += (("England and Wales", ew.display, "", "comparator", _count(ew.numerator),
+                   _count(ew.denominator)),)
+    table += (("Similar forces (pooled)", peer_display, "", "comparator", "", ""),)
     notes = [f"{indicator.unit}; ranked highest first. England and Wales is the solid line"
              + (", the similar forces' pooled figure the dashed line." if peer_value is not None else ".")]
     if missing:
         notes.append(f"No figure (not drawn): {', '.join(missing)}.")
     return Chart(id=chart_id, title=title, spec={}, svg=svg,
                  alt_text=_alt(indicator.title, shown, force_code, roles, ew, peer_display),
-                 table_columns=("Force", indicator.unit, "Rank", "Role"), table_rows=table, notes=tuple(notes))
+                 table_columns=("Force", indicator.unit, "Rank", "Role", "Count", "Denominator"),
+                 table_rows=table, notes=tuple(notes))
 
 
 def _alt(title: str, shown: Sequence[Result], force_code: str, roles: dict[str, str], ew: Result | None,

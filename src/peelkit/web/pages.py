@@ -167,6 +167,8 @@ def force_page(data: PublicationData, force_code: str) -> dict[str, Any]:
         figures.append({**{k: figure[k] for k in ("id", "title", "unit", "period", "value", "missing", "status",
                                                   "ew_value", "ew_missing", "comparison", "synthetic", "note",
                                                   "ew_note", "peer_value", "peer_missing", "peer_comparison",
+                                                  "peer_lower", "peer_upper", "peer_has_interval",
+                                                  "peer_numerator", "peer_denominator", "peer_members",
                                                   "peer_note", "comparison_overdispersed", "overdispersion_method",
                                                   "worse_and_getting_worse", "trend")},
                         "peers_url": f"/publications/{pub.id}/compare?indicator={figure['id']}&force={slug}"
