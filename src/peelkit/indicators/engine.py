@@ -274,7 +274,7 @@ class Engine:
         out = []
         for result in results:
             group = groups.get(result.force_code)
-            peer = (peer_values.peer_fields(indicator, group, members, estimates[result.force_code], _estimate95)
+            peer = (peer_values.peer_fields(indicator, group, members, estimates[result.force_code], _estimate)
                     if group is not None else peer_values.missing(why, self.publication.peer_groups))
             now = counts.get(result.force_code)
             extra = {**result.extra, **peer, **dispersion.fields(indicator, spread, now),
@@ -298,8 +298,7 @@ class Engine:
         return self._peers
 
     def _earlier_counts(self, indicator: Indicator, period: Period) -> tuple[dict[str, tuple[float, float]], str]:
-        """Each force's usable counts for the period before (the publication's earlier period, else 12 months
-        earlier): the "getting worse" half of the flag. Only for indicators with a polarity."""
+        """Each force's usable counts for the period before (the publication's earlier one, else a year before)."""
         if indicator.polarity == "neither" or indicator.kind == "change":
             return {}, ""
         declared = self.publication.periods.get(indicator.id)
@@ -440,19 +439,6 @@ def _estimate(indicator: Indicator, numerator: float, denominator: float) -> tup
         return (stats.proportion(numerator, denominator, indicator.multiplier, stats.CONFIDENCE_95),
                 stats.proportion(numerator, denominator, indicator.multiplier, stats.CONFIDENCE_99_8), {})
     return _change(numerator, denominator)
-
-
-def _estimate95(indicator: Indicator, numerator: float, denominator: float) -> tuple[
-        stats.Estimate, stats.Estimate, dict[str, Any]]:
-    """The 95% estimate alone (a comparator's figure needs no 99.8% interval and no change test)."""
-    if indicator.kind != "change":
-        return _estimate(indicator, numerator, denominator)
-    if denominator <= 0:
-        raise ValueError("the earlier figure is zero or negative, so a percentage change is undefined")
-    lower, upper = stats.rate_ratio_interval(numerator, denominator, stats.CONFIDENCE_95)
-    estimate = stats.Estimate((numerator - denominator) / denominator * 100, (lower - 1) * 100, (upper - 1) * 100,
-                              stats.CONFIDENCE_95)
-    return estimate, estimate, {}
 
 
 def _change(now: float, before: float) -> tuple[stats.Estimate, stats.Estimate, dict[str, Any]]:

@@ -30,6 +30,15 @@ def _source(group: PeerGroup) -> str:
     return LABEL if group.version == "computed" else group.source
 
 
+def _change95(now: float, before: float) -> stats.Estimate:
+    """A change's value and 95% interval alone: a comparator needs no change test (the engine's exact test is
+    the slow part of a change, and every force has a peer group)."""
+    if before <= 0:
+        raise ValueError("the earlier figure is zero or negative, so a percentage change is undefined")
+    lower, upper = stats.rate_ratio_interval(now, before, stats.CONFIDENCE_95)
+    return stats.Estimate((now - before) / before * 100, (lower - 1) * 100, (upper - 1) * 100, stats.CONFIDENCE_95)
+
+
 def missing(reason: str, version: str) -> dict[str, Any]:
     """The peer fields of a force with no peer figure: a dash and the reason, never a zero."""
     return {"peer_group": version, "peer_group_source": LABEL if version == "computed" else "",
@@ -51,7 +60,8 @@ def peer_fields(indicator: Indicator, group: PeerGroup, members: Mapping[str, co
     base = {"peer_group": group.version, "peer_group_source": _source(group), "peer_members": list(pooled.included),
             "peer_numerator": pooled.numerator, "peer_denominator": pooled.denominator}
     try:
-        estimate95, _e998, _extra = estimate(indicator, pooled.numerator, pooled.denominator)
+        estimate95 = (_change95(pooled.numerator, pooled.denominator) if indicator.kind == "change"
+                      else estimate(indicator, pooled.numerator, pooled.denominator)[0])
     except ValueError as error:
         return {**missing(f"cannot compute the peer figure: {error}", group.version), **base}
     value = None if math.isnan(estimate95.value) else estimate95.value

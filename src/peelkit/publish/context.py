@@ -23,6 +23,7 @@ from peelkit.indicators.publication import load as load_publication
 from peelkit.ledger import frameworks as fw
 from peelkit.publish.markdown import render_markdown
 from peelkit.publish.model import Chart, PublicationData, SourceFile
+from peelkit.publish.peer_context import peer_figure, peer_group_context
 from peelkit.publish.ski_slope import LEGEND as SKI_SLOPE_LEGEND
 from peelkit.publish.ski_slope import force_ski_slopes
 from peelkit.warehouse import CURRENT_RETURNS_SQL
@@ -326,42 +327,9 @@ def _figures(data: PublicationData, code: str, notes: _Footnotes) -> list[dict[s
             "comparison": own.comparison if own.value is not None else "not compared",
             "synthetic": _is_synthetic(own), "ew_synthetic": _is_synthetic(ew),
             "note": notes.ref(_capital(own.note)), "ew_note": notes.ref(_capital(ew.note)),
-            **_peer_figure(own, indicator, notes),
+            **peer_figure(own, indicator, notes.ref, _capital, _number),
         })
     return rows
-
-
-def _peer_figure(own: Result, indicator: Indicator, notes: _Footnotes) -> dict[str, Any]:
-    """The force's peer-group figure, its interval and the force's comparison with it, and the over-dispersed
-    comparison and trend flag: for the HTML and PDF renderers alike."""
-    extra = own.extra
-    value = extra.get("peer_value")
-    return {
-        "peer_value": extra.get("peer_display", DASH), "peer_missing": value is None,
-        "peer_lower": _number(extra.get("peer_lower_95"), indicator),
-        "peer_upper": _number(extra.get("peer_upper_95"), indicator),
-        "peer_has_interval": extra.get("peer_lower_95") is not None and extra.get("peer_upper_95") is not None,
-        "peer_numerator": extra.get("peer_numerator"), "peer_denominator": extra.get("peer_denominator"),
-        "peer_comparison": extra.get("peer_comparison", "not compared") if own.value is not None else "not compared",
-        "peer_members": [forces.match(c).name for c in extra.get("peer_members", [])],
-        "peer_note": notes.ref(_capital(str(extra.get("peer_note", "")))),
-        "comparison_overdispersed": extra.get("comparison_overdispersed", "not compared"),
-        "overdispersion_method": extra.get("overdispersion_method", ""),
-        "worse_and_getting_worse": extra.get("worse_and_getting_worse"), "trend": extra.get("trend", ""),
-    }
-
-
-def peer_group_context(data: PublicationData, code: str) -> dict[str, Any] | None:
-    """Which peer group the force's figures are compared with: version, source label and members."""
-    for result in data.results:
-        if result.force_code == code and "peer_group" in result.extra:
-            extra = result.extra
-            group = data.peer_groups.get(code) if data.peer_groups else None
-            members = [forces.match(c).name for c in group.members] if group else []
-            return {"version": extra["peer_group"], "label": extra.get("peer_group_source", ""),
-                    "members": members, "include_self": bool(group and group.include_self),
-                    "missing": group is None, "note": "" if group else str(extra.get("peer_note", ""))}
-    return None
 
 
 def _capital(text: str) -> str:
