@@ -48,7 +48,9 @@ def main() -> None:
             "## Indicators (`benchmarks/indicators.py`)",
             "",
             f"Whole publication `{args.publication}` ({len(results)} results: every force, indicator and period,"
-            " with England and Wales, 95% and 99.8% intervals, comparisons and change tests) from a warm"
+            " with England and Wales, 95% and 99.8% intervals, comparisons and change tests, and since issue 16 the"
+            " computed similar forces, each force's pooled peer figure, the over-dispersed comparison and the"
+            " worse-and-getting-worse flag) from a warm"
             f" warehouse of all of `PEEL_DATA_DIR`; {args.runs} runs.",
             "",
             "| machine | |",

@@ -34,7 +34,10 @@ returns_app.command("status")(returns_status_command)
 app.add_typer(returns_app, name="returns")
 app.add_typer(checks_app, name="checks")
 app.add_typer(queries_app, name="queries")
+from peelkit.peers.cli import peers_app  # noqa: E402
 from peelkit.web.cli import publication_app, serve_command, users_app  # noqa: E402
+
+app.add_typer(peers_app, name="peers")
 
 app.add_typer(users_app, name="users")
 app.add_typer(publication_app, name="publication")
@@ -164,6 +167,11 @@ def indicators_command(
     fmt: Annotated[ListFormat, typer.Option("--format", help="Output for people or machines.")] = ListFormat.table,
     earlier: Annotated[bool, typer.Option("--earlier", help="Also the earlier years shown beside some figures.")] = (
         False),
+    overdispersion: Annotated[str | None, typer.Option(
+        help="Funnel limits for comparison_overdispersed: none, multiplicative or additive (Spiegelhalter); "
+             "default: the publication's setting.")] = None,
+    peers: Annotated[str | None, typer.Option(
+        help="Peer-group version (see `peel peers list`); default: the publication's.")] = None,
 ) -> None:
     """Evaluate a publication's indicators for every force and England and Wales.
 
@@ -174,7 +182,7 @@ def indicators_command(
     from peelkit.indicators import publication as publications
 
     try:
-        spec = publications.load(publication)
+        spec = publications.with_options(publications.load(publication), overdispersion, peers)
         force_code = forces.match_force(force).code if force else None
         con = warehouse.connect(config.warehouse_path(), read_only=True)
         try:

@@ -340,3 +340,20 @@ def test_fingerprint_depends_on_rule_force_item_period_and_figure() -> None:
                   CheckFinding("r", "error", "E23000001", "ocgs", AT16[1], 12.0, ""),
                   CheckFinding("r", "error", "E23000001", "ocgs", AT17[1], 13.0, "")):
         assert other.fingerprint != base.fingerprint
+
+
+def test_outlier_limits_can_allow_for_over_dispersion(tmp_path: Path) -> None:
+    # The realistic forces spread +/-10% (sd about 6%), so the additive limits are about +/-18% at 99.8%. 13%
+    # above the rest is outside the plain Poisson 99.8% limits at this scale (about +/-0.5%) but within the
+    # widened ones; five times the rest is outside both.
+    world = World.realistic()
+    lancs, kent = code("Lancashire"), code("Kent")
+    world.set(lancs, "incidents", Y17, round(world.get(lancs, "incidents", Y17) * 1.12))
+    loose = {"outlier_factor": 1.1, "outlier_z": 1.0}
+    assert (lancs, "incidents") in _who(_run(world, tmp_path / "a", "outliers.funnel", CheckSettings(**loose)))
+    wide = CheckSettings(**loose, outlier_overdispersion="additive")
+    assert (lancs, "incidents") not in _who(_run(world, tmp_path / "b", "outliers.funnel", wide))
+    world.set(kent, "incidents", Y17, world.get(kent, "incidents", Y17) * 5)
+    found = _run(world, tmp_path / "c", "outliers.funnel", wide)
+    assert (kent, "incidents") in _who(found)
+    assert any("allowing for over-dispersion: Spiegelhalter additive" in f.message for f in found)

@@ -106,7 +106,7 @@ def assert_pdf_shows_the_html(html: str, pdf: Path) -> None:
     for row in rows:
         cells = [unescape(re.sub(r"<(sup|span).*?</\1>|<[^>]+>", "", c, flags=re.S)).strip()
                  for c in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
-        assert len(cells) == 4, cells
+        assert len(cells) == 6, cells  # force, interval, England and Wales, comparison, similar forces, comparison
         for shown in cells:
             found = numbers.find(shown, position)
             assert found >= 0, (shown, numbers[position:position + 200])

@@ -318,7 +318,7 @@ def test_golden_html(html: str) -> None:
 
 
 def test_force_in_numbers_is_grouped_as_published(html: str) -> None:
-    groups = re.findall(r'<th scope="rowgroup" colspan="5">(.*?)</th>', html)
+    groups = re.findall(r'<th scope="rowgroup" colspan="7">(.*?)</th>', html)
     assert groups == ["Calls for assistance", "Anti-social behaviour", "Crime (excluding fraud)", "Outcomes",
                       "Domestic abuse", "Organised crime groups"]
     body = html.split('class="figures"')[1].split("</table>")[0]

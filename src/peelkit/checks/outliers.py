@@ -22,6 +22,9 @@ average. Forces the publication excludes from an indicator are neither judged no
 items a force supplied only in part are not judged (completeness reports them); a publication's group (e.g.
 the Warwickshire and West Mercia alliance's combined 2016 OCGs) is judged as one unit.
 
+`CheckSettings.outlier_overdispersion` (default none) widens condition 1's limits by Spiegelhalter's
+over-dispersion estimate (multiplicative or additive, see peelkit.overdispersion) instead.
+
 Which items: `CheckSettings.outlier_items` (default incidents, domestic abuse incidents and OCGs, all per
 head of population). ASB powers are left to the year-on-year rule (forces' use of the powers differs many-fold
 by policy); domestic-abuse-flagged crimes are judged against recorded crime by the agreement rule.
@@ -32,9 +35,10 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import cast
 
-from peelkit import stats
+from peelkit import overdispersion, stats
 from peelkit.checks.registry import RETURN_DATASET, CheckContext, CheckFinding, fmt, force_name, period_label, rule
 from peelkit.indicators.catalogue import BY_ID, Indicator
 from peelkit.periods import Period
@@ -120,6 +124,8 @@ def _judge(ctx: CheckContext, item: str, indicator: Indicator, period: Period,
     all_events = sum(u.events for u in units)
     all_population = sum(u.population for u in units)
     factor = ctx.settings.outlier_factor
+    dispersion = _dispersion(ctx.settings.outlier_overdispersion, units, all_events / all_population)
+    limits = f" (allowing for over-dispersion: {dispersion.label})" if dispersion else ""
     for unit, log_rate in zip(units, logs, strict=True):
         z = math.inf if log_rate is None else 0.6745 * abs(log_rate - median) / mad
         if z < ctx.settings.outlier_z:
@@ -131,8 +137,7 @@ def _judge(ctx: CheckContext, item: str, indicator: Indicator, period: Period,
         ratio = unit.events / unit.population / average
         if 1 / factor < ratio < factor:
             continue
-        call = stats.classify_funnel_rate(unit.events, unit.population, average)
-        if call not in (stats.FUNNEL_HIGH_001, stats.FUNNEL_LOW_001):
+        if not _outside_998(unit, average, dispersion):
             continue
         mult = indicator.multiplier
         rate, ew = unit.events / unit.population * mult, average * mult
@@ -142,8 +147,25 @@ def _judge(ctx: CheckContext, item: str, indicator: Indicator, period: Period,
             RULE_ID, "warning", unit.code, item, period.end, unit.fact_value,
             f"{unit.label}'s {indicator.title.lower()} ({period_label(period.start, period.end)}) is {fmt(rate)} "
             f"{indicator.unit}, {how_far} the England and Wales rate of the other forces ({fmt(ew)}), and "
-            f"{direction} than the funnel plot's 99.8% limits allow for its population; further from the other "
+            f"{direction} than the funnel plot's 99.8% limits{limits} allow for its population; further from the other "
             f"forces than their own spread explains (robust z-score {z:.1f}). Ask the force to confirm "
             f"the figure ({fmt(unit.events)}) and how it was counted (period, units, what was included), and to "
             "resubmit it if it is wrong; if it is right, accept it as is with the force's explanation.",
             period_start=period.start, import_id=unit.import_id, synthetic=unit.synthetic)
+
+
+def _dispersion(method: str, units: list[_Unit], average: float) -> overdispersion.Dispersion | None:
+    if method == "none":
+        return None
+    return overdispersion.estimate(cast(overdispersion.Method, method), "rate", average,
+                                   [u.events / u.population for u in units], [u.population for u in units])
+
+
+def _outside_998(unit: _Unit, average: float, dispersion: overdispersion.Dispersion | None) -> bool:
+    """Outside the 99.8% funnel limits around `average`: PHE's Poisson limits, or Spiegelhalter's widened ones."""
+    if dispersion is None:
+        call = stats.classify_funnel_rate(unit.events, unit.population, average)
+        return call in (stats.FUNNEL_HIGH_001, stats.FUNNEL_LOW_001)
+    around = replace(dispersion, target=average)
+    return overdispersion.classify(around, "rate", unit.events / unit.population, unit.population,
+                                   stats.CONFIDENCE_99_8) != "similar"

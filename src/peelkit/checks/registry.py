@@ -86,6 +86,9 @@ class CheckSettings:
     outlier_factor: float = 1.5  # outliers: outside the 99.8% funnel AND this far from England and Wales
     outlier_z: float = 3.5  # ... AND this robust (median/MAD) z-score of the log rate across forces
     outlier_items: tuple[str, ...] = ("incidents", "da_incidents", "ocgs")
+    # ... with the 99.8% funnel limits widened for over-dispersion (Spiegelhalter): none, multiplicative or
+    # additive. Off by default: the robust z-score above is already this rule's allowance for it.
+    outlier_overdispersion: str = "none"
     asb_tolerance: float = 0.10  # agreement: incidents may fall this far below the ONS ASB incidents
     return_period_end: date = date(2017, 6, 30)  # the 12 months the return's incident figures cover
 

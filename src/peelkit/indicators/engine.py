@@ -6,16 +6,17 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import duckdb
 
-from peelkit import forces, stats
+from peelkit import forces, overdispersion, stats
 from peelkit.forces import ENGLAND_AND_WALES
-from peelkit.indicators import comparators
+from peelkit.indicators import comparators, dispersion, peer_values
 from peelkit.indicators.catalogue import BY_ID, CATALOGUE, DATASET_TITLES, POPULATION, Indicator, Input
 from peelkit.indicators.display import DASH, display
 from peelkit.indicators.publication import Group, Publication
+from peelkit.peers import lookup as peers
 from peelkit.periods import Period, add_months, month_end, months_to
 from peelkit.warehouse import CURRENT_RETURNS_SQL
 
@@ -92,6 +93,7 @@ class Engine:
         self._cache: dict[tuple[Input, Period], dict[str, Sum]] = {}
         self._loaded: dict[str, bool] = {}
         self._items: dict[tuple[str, str, date], list[tuple[str, str]]] | None = None
+        self._peers: tuple[dict[str, peers.PeerGroup], str] | None = None
         self.forces = forces.forces()
 
     # ----------------------------------------------------------------------------------------- inputs
@@ -120,7 +122,10 @@ class Engine:
         key = f"{spec.dataset}/{spec.measure}"
         if key not in self._loaded:
             source, params = self._facts(spec.dataset)
-            row = self.con.execute(f"SELECT count(*) FROM {source} WHERE dataset = ? AND measure = ?",
+            # A figure is in the newest vintage view exactly when it is in some vintage: ask the table, not
+            # the view's window, and stop at the first row.
+            source = "facts" if source == "latest_facts" else source
+            row = self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {source} WHERE dataset = ? AND measure = ?)",
                                    [*params, spec.dataset, spec.measure]).fetchone()
             self._loaded[key] = bool(row and row[0])
         return self._loaded[key]
@@ -250,10 +255,62 @@ class Engine:
             self._combine(group, gathered)
         # Each force's own figure first: England and Wales pools exactly the forces whose figure is usable.
         own = {code: self._result(indicator, period, code, inputs) for code, inputs in gathered.items()}
-        ew = self._england_and_wales(gathered, {code: result for code, (result, _e) in own.items()})
+        members = _members(gathered, {code: result for code, (result, _e) in own.items()})
+        ew = self._england_and_wales(gathered, members)
         ew_result, _estimate95 = self._result(indicator, period, ENGLAND_AND_WALES, ew)
         results = [_compared(result, estimate, ew_result, indicator) for result, estimate in own.values()]
+        results = self._beside(indicator, period, results, {c: e for c, (_r, e) in own.items()}, members, ew_result)
         return [*results, ew_result]
+
+    def _beside(self, indicator: Indicator, period: Period, results: list[Result],
+                estimates: dict[str, stats.Estimate | None], members: dict[str, comparators.Member],
+                ew_result: Result) -> list[Result]:
+        """Add to each force's JSON fields its peer figure, its over-dispersed comparison and its trend."""
+        groups, why = self.peer_groups()
+        counts = {r.force_code: (r.numerator, r.denominator) for r in results
+                  if r.value is not None and r.numerator is not None and r.denominator is not None}
+        method = cast(overdispersion.Method, self.publication.overdispersion)
+        spread = dispersion.estimate(indicator, method, ew_result.value, counts)
+        earlier, earlier_label = self._earlier_counts(indicator, period)
+        out = []
+        for result in results:
+            group = groups.get(result.force_code)
+            peer = (peer_values.peer_fields(indicator, group, members, estimates[result.force_code], _estimate)
+                    if group is not None else peer_values.missing(why, self.publication.peer_groups))
+            now = counts.get(result.force_code)
+            extra = {**result.extra, **peer, **dispersion.fields(indicator, spread, now),
+                     **dispersion.trend(indicator, result.comparison, now,
+                                        earlier.get(result.force_code), earlier_label)}
+            out.append(replace(result, extra=extra))
+        return out
+
+    def peer_groups(self) -> tuple[dict[str, peers.PeerGroup], str]:
+        """The publication's peer groups by force, or none and the reason (computed once per engine)."""
+        if self._peers is None:
+            main = self.publication.periods.get("crimes_per_1000")
+            crime_end = main.main.end if main else self.publication.population_as_at
+            try:
+                groups = peers.groups_for(self.con, self.publication.peer_groups,
+                                          self.publication.population_as_at, crime_end)
+                self._peers = (groups, "" if groups else
+                               "no peer groups: the warehouse lacks the public data they are computed from")
+            except peers.PeerGroupError as error:
+                self._peers = ({}, str(error))
+        return self._peers
+
+    def _earlier_counts(self, indicator: Indicator, period: Period) -> tuple[dict[str, tuple[float, float]], str]:
+        """Each force's usable counts for the period before (the publication's earlier one, else a year before)."""
+        if indicator.polarity == "neither" or indicator.kind == "change":
+            return {}, ""
+        declared = self.publication.periods.get(indicator.id)
+        before = declared.compare_with[0] if declared and declared.compare_with else _shift(period, -12)
+        counts = {}
+        for force in self.forces:
+            inputs = self._gather(indicator, before, force.code)
+            result, _estimate = self._result(indicator, before, force.code, inputs)
+            if result.value is not None and result.numerator is not None and result.denominator is not None:
+                counts[force.code] = (result.numerator, result.denominator)
+        return counts, before.label()
 
     def _gather(self, indicator: Indicator, period: Period, area_code: str) -> _Inputs:
         inputs = _Inputs()
@@ -305,11 +362,8 @@ class Engine:
             member.status = "partial" if member.status == "partial" else "ok"
             member.shown = (numerator, denominator)
 
-    def _england_and_wales(self, gathered: dict[str, _Inputs], own: dict[str, Result]) -> _Inputs:
-        members = [comparators.Member(code, inputs.numerator, inputs.denominator, own[code].status,
-                                      _left_out_reason(inputs, own[code]), inputs.synthetic)
-                   for code, inputs in gathered.items()]
-        pooled = comparators.pool(members)
+    def _england_and_wales(self, gathered: dict[str, _Inputs], members: dict[str, comparators.Member]) -> _Inputs:
+        pooled = comparators.pool(members.values())
         ew = _Inputs()
         if not pooled.usable:
             ew.status = "missing"
@@ -358,6 +412,13 @@ class Engine:
 
 
 EXCLUDED_REASON = "excluded from this indicator"
+
+
+def _members(gathered: dict[str, _Inputs], own: dict[str, Result]) -> dict[str, comparators.Member]:
+    """Each force as a comparator member: the one construction England and Wales and peer groups share."""
+    return {code: comparators.Member(code, inputs.numerator, inputs.denominator, own[code].status,
+                                     _left_out_reason(inputs, own[code]), inputs.synthetic)
+            for code, inputs in gathered.items()}
 
 
 def _left_out_reason(inputs: _Inputs, own: Result) -> str:

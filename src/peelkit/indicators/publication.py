@@ -4,7 +4,7 @@ which exclusions. Loading one checks every force name and indicator id it uses."
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -69,6 +69,10 @@ class Publication:
     source: str = ""
     # The ledger framework (id or programme year) the publication reports on; blank: the one governing `year`.
     framework: str = ""
+    # Which peer groups the force figures are compared with: a loaded version, or peelkit's computed default.
+    peer_groups: str = "computed"
+    # Over-dispersion adjustment of funnel limits and of comparison_overdispersed: none|multiplicative|additive.
+    overdispersion: str = "additive"
     _exclusion_index: dict[tuple[str, str], Exclusion] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -81,6 +85,18 @@ class Publication:
 
     def exclusion(self, force_code: str, indicator: str) -> Exclusion | None:
         return self._exclusion_index.get((force_code, indicator))
+
+
+OVERDISPERSION = ("none", "multiplicative", "additive")
+
+
+def with_options(publication: Publication, overdispersion: str | None = None,
+                 peer_groups: str | None = None) -> Publication:
+    """The publication with its over-dispersion method or peer-group version chosen for one run."""
+    if overdispersion is not None and overdispersion not in OVERDISPERSION:
+        raise PublicationError(f"over-dispersion must be one of {', '.join(OVERDISPERSION)}, not {overdispersion!r}")
+    return replace(publication, overdispersion=overdispersion or publication.overdispersion,
+                   peer_groups=peer_groups or publication.peer_groups)
 
 
 def available() -> list[str]:
@@ -191,6 +207,10 @@ def parse(raw: dict[str, Any], source: str) -> Publication:
                             _force_codes(item.get("forces"), f"{where}.forces"),
                             _indicator_ids(item.get("indicators", []), f"{where}.indicators"),
                             tuple(_date(d, f"{where}.periods") for d in item.get("periods", []))))
+    overdispersion = str(raw.get("overdispersion", "additive"))
+    if overdispersion not in OVERDISPERSION:
+        raise PublicationError(f"{source}: overdispersion must be 'none', 'multiplicative' or 'additive', "
+                               f"not {overdispersion!r}")
     vintages = raw.get("vintages", {})
     if not all(isinstance(v, str) for v in vintages.values()):
         raise PublicationError(f"{source}: vintages must map dataset names to vintage strings")
@@ -200,4 +220,5 @@ def parse(raw: dict[str, Any], source: str) -> Publication:
         allow_partial_periods=bool(raw.get("allow_partial_periods", False)), vintages=dict(vintages),
         periods=periods, exclusions=tuple(exclusions), population_overrides=tuple(overrides), groups=tuple(groups),
         source=source, framework=str(raw.get("framework", "")).strip(),
+        peer_groups=str(raw.get("peer_groups", "computed")), overdispersion=overdispersion,
     )

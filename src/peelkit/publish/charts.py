@@ -25,12 +25,14 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from peelkit import forces, stats
+from peelkit import overdispersion as od
 from peelkit.forces import ENGLAND_AND_WALES
 from peelkit.indicators.catalogue import BY_ID, Indicator
 from peelkit.indicators.display import DASH
 from peelkit.indicators.engine import SYNTHETIC_NOTE, Result
 from peelkit.indicators.publication import Publication
 from peelkit.periods import Period
+from peelkit.publish import funnel_limits_od
 from peelkit.publish.model import Chart
 
 log = logging.getLogger(__name__)
@@ -631,12 +633,15 @@ class _FunnelBase:
     series: _Series
     average: float  # England and Wales, on the indicator's scale
     edits: dict[str, tuple[_Edit, ...]]
+    dispersion: od.Dispersion | None = None  # the over-dispersion the limits allow for, if any
 
 
-def funnel_chart(results: list[Result], indicator_id: str, force_code: str) -> Chart:
+def funnel_chart(results: list[Result], indicator_id: str, force_code: str,
+                 overdispersion: od.Method = "none") -> Chart:
     """A funnel plot of one indicator's latest period: each force's value against its denominator, with 95% and
-    99.8% control limits around England and Wales (rates: Poisson; proportions: binomial, Wilson), the force
-    `force_code` highlighted. Never fails: with no figures it gives a chart saying so."""
+    99.8% control limits around England and Wales (rates: Poisson; proportions: binomial, Wilson; or, with
+    `overdispersion`, Spiegelhalter's over-dispersed limits, named on the plot), the force `force_code`
+    highlighted. Never fails: with no figures it gives a chart saying so."""
     indicator = BY_ID[indicator_id]
     chart_id = f"{indicator_id}_funnel"
     title = f"{indicator.title}: funnel plot"
@@ -646,7 +651,7 @@ def funnel_chart(results: list[Result], indicator_id: str, force_code: str) -> C
     if indicator.kind == "change":
         return _empty_chart(chart_id, title, "a funnel plot is drawn for rates and proportions only")
     series = _series(results, indicator_id, periods[-1:])[0]
-    base = _funnel_base(indicator_id, series)
+    base = _funnel_base(indicator_id, series, overdispersion)
     if isinstance(base, str):
         return _empty_chart(chart_id, title, base)
     name = _force_name([series], force_code)
@@ -661,7 +666,8 @@ def funnel_chart(results: list[Result], indicator_id: str, force_code: str) -> C
     fig = next((f for f in series.forces if f.code == force_code), None)
     ew = series.ew
     if fig is not None and fig.value is not None and fig.name in base.edits:
-        limits = _limits_at(indicator, base.average, fig)
+        limits = (_limits_at(indicator, base.average, fig) if base.dispersion is None or not fig.denominator
+                  else funnel_limits_od.limits_at(indicator, base.dispersion, fig.denominator))
         where = _funnel_position(fig.value, limits)
         alt_text = (f"Funnel plot of {indicator.title.lower()} {_during(series.period)} against "
                     f"{_lower_first(_denominator_title(indicator))}. {fig.name}: {fig.display}, {where} "
@@ -758,15 +764,16 @@ _LINES = ("Lower 99.8% limit", "Lower 95% limit", "Upper 95% limit", "Upper 99.8
 
 
 @functools.lru_cache(maxsize=32)
-def _funnel_base(indicator_id: str, series: _Series) -> _FunnelBase | str:
+def _funnel_base(indicator_id: str, series: _Series, overdispersion: od.Method = "none") -> _FunnelBase | str:
     try:
-        return _build_funnel_base(indicator_id, series)
+        return _build_funnel_base(indicator_id, series, overdispersion)
     except Exception as error:  # no "could not be drawn" in place of a figure: the caller is told, by chart
         raise ChartError(f"the funnel plot of {BY_ID[indicator_id].title!r} could not be drawn: "
                          f"{type(error).__name__}: {error}") from error
 
 
-def _build_funnel_base(indicator_id: str, series: _Series) -> _FunnelBase | str:
+def _build_funnel_base(indicator_id: str, series: _Series, overdispersion: od.Method = "none"
+                       ) -> _FunnelBase | str:
     import altair as alt  # type: ignore[import-untyped,unused-ignore]  # not needed where bases are seeded
 
     indicator = BY_ID[indicator_id]
@@ -777,10 +784,14 @@ def _build_funnel_base(indicator_id: str, series: _Series) -> _FunnelBase | str:
     if ew is None or ew.value is None or not ew.numerator or not ew.denominator:
         return "there is no England and Wales figure to draw the limits around"
     denominators = [f.denominator for f in points if f.denominator]
-    limits = funnel_limits(indicator_id, ew.numerator, ew.denominator, min(denominators), max(denominators))
+    dispersion = (funnel_limits_od.dispersion_for(indicator, overdispersion, ew.value,
+                                                  [(f.numerator or 0.0, f.denominator or 0.0) for f in points])
+                  if overdispersion != "none" else None)
+    limits = (funnel_limits_od.limit_rows(indicator, dispersion, min(denominators), max(denominators)) if dispersion
+              else funnel_limits(indicator_id, ew.numerator, ew.denominator, min(denominators), max(denominators)))
     x_max = max(denominators) * 1.05
     lines: list[dict[str, Any]] = []
-    if indicator.kind == "proportion":
+    if indicator.kind == "proportion" or dispersion is not None:
         for row in limits:
             for index, key in enumerate(("lower_99_8", "lower_95", "upper_95", "upper_99_8")):
                 lines.append({"line": _LINES[index], "x": row["x"], "y": row[key], "limit": key})
@@ -839,7 +850,8 @@ def _build_funnel_base(indicator_id: str, series: _Series) -> _FunnelBase | str:
         opacity=alt.condition(is_highlight, alt.value(1), alt.value(0)),
         description=alt.Description("label_description:N"),
     )
-    subtitle = [f"{series.label}; 95% (dashed) and 99.8% (solid) control limits around England and Wales"]
+    subtitle = [f"{series.label}; 95% (dashed) and 99.8% (solid) control limits around England and Wales"
+                + (f", allowing for over-dispersion ({overdispersion})" if dispersion else "")]
     if synthetic:
         subtitle.append("Synthetic demonstration data, not official statistics")
     chart = (alt.layer(baseline, baseline_text, limit_lines, dots, names).add_params(highlight)
@@ -870,11 +882,13 @@ def _build_funnel_base(indicator_id: str, series: _Series) -> _FunnelBase | str:
     notes += _grouped_notes("Not shown", [f for f in series.forces if f.name not in shown])
     method = ("Poisson (exact) limits, as Fingertips" if indicator.kind == "rate"
               else "binomial (Wilson score) limits, as Fingertips")
+    if dispersion is not None:
+        method = f"normal approximation widened by {dispersion.label}"
     notes.append(f"Control limits: {method}, around the England and Wales figure ({ew.display}).")
     notes += _limits_width_note(indicator, average, points)
     return _FunnelBase(title=f"{indicator.title}: funnel plot", spec_json=json.dumps(spec), svg=svg,
                        columns=columns, rows=tuple(table), notes=tuple(notes), series=series,
-                       average=average, edits=edits)
+                       average=average, edits=edits, dispersion=dispersion)
 
 
 __all__ = ["FIGURES_BY_FORCE", "force_figure", "force_figures", "funnel_chart", "funnel_limits", "render_svg"]

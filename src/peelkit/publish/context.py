@@ -14,13 +14,16 @@ from peelkit import forces, warehouse
 from peelkit.forces import ENGLAND_AND_WALES
 from peelkit.indicators.catalogue import BY_ID, DATASET_TITLES, POPULATION, Indicator, Input
 from peelkit.indicators.display import DASH
-from peelkit.indicators.engine import RETURN_DATASET, SYNTHETIC_NOTE, Result, evaluate_publication
+from peelkit.indicators.engine import RETURN_DATASET, SYNTHETIC_NOTE, Engine, Result
 from peelkit.indicators.publication import Publication
 from peelkit.indicators.publication import load as load_publication
 from peelkit.ledger import frameworks as fw
 from peelkit.publish import wording
 from peelkit.publish.markdown import render_markdown
 from peelkit.publish.model import Chart, PublicationData, SourceFile
+from peelkit.publish.peer_context import peer_figure, peer_group_context
+from peelkit.publish.ski_slope import LEGEND as SKI_SLOPE_LEGEND
+from peelkit.publish.ski_slope import force_ski_slopes
 from peelkit.warehouse import CURRENT_RETURNS_SQL
 
 if TYPE_CHECKING:  # the ORM is needed to load the ledger, not by a worker building a force's context
@@ -65,13 +68,15 @@ def load_publication_data(warehouse_path: Path | None, ledger_url: str | None,
     pub = load_publication(publication) if isinstance(publication, str) else publication
     con = warehouse.connect(warehouse_path, read_only=True)
     try:
-        results = evaluate_publication(con, pub, include_earlier=True)
+        engine = Engine(con, pub)
+        results = engine.evaluate_all(include_earlier=True)
+        peer_groups, _why = engine.peer_groups()
         sources = _sources(con, pub)
     finally:
         con.close()
     synthetic = any(s.synthetic for s in sources) or any(_is_synthetic(r) for r in results)
     return PublicationData(publication=pub, results=results, sources=sources, synthetic=synthetic,
-                           ledger=load_ledger(ledger_url, pub))
+                           ledger=load_ledger(ledger_url, pub), peer_groups=peer_groups)
 
 
 def _is_synthetic(result: Result) -> bool:
@@ -284,6 +289,7 @@ def _figures(data: PublicationData, code: str, notes: _Footnotes) -> list[dict[s
             "comparison": own.comparison if own.value is not None else "not compared",
             "synthetic": _is_synthetic(own), "ew_synthetic": _is_synthetic(ew),
             "note": notes.ref(_capital(own.note)), "ew_note": notes.ref(_capital(ew.note)),
+            **peer_figure(own, indicator, notes.ref, _capital, _number),
         })
     return rows
 
@@ -422,6 +428,10 @@ def force_context(data: PublicationData, force_code: str,
                                  or (ledger.get("survey") or {}).get("synthetic")
                                  or (ledger.get("staff_survey") or {}).get("synthetic")),
         "figures": figures, "footnotes": notes.notes, "other_charts": other_charts,
+        "peer_group": peer_group_context(data, area.code),
+        "ski_slope_legend": SKI_SLOPE_LEGEND,
+        "ski_slopes": [_chart(c) for c in force_ski_slopes(data.results, {i: p.main for i, p in pub.periods.items()},
+                                                           area.code)],
         "overall": {"grade": _grade_text(overall), "has_grade": bool(overall and overall.get("grade"))},
         "movement": movement_sentence(area.title, judgments, year),
         "rollup": (judgments or {}).get("rollup"),

@@ -8,6 +8,7 @@ from typing import Any
 
 from peelkit.indicators.engine import Result
 from peelkit.indicators.publication import Publication
+from peelkit.peers.groups import PeerGroup
 
 
 @dataclass(frozen=True)
@@ -46,3 +47,4 @@ class PublicationData:
     sources: list[SourceFile]
     synthetic: bool  # any figure comes from synthetic demonstration data
     ledger: dict[str, Any] = field(default_factory=dict)  # per force code: judgments, areas, narrative, reviews
+    peer_groups: dict[str, PeerGroup] = field(default_factory=dict)  # per force code: the publication's peers

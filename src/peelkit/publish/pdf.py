@@ -174,6 +174,7 @@ def pdf_input(context: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = _plain(context)
     force = str(context["force"])
     out["other_charts"] = [_chart(c, force) for c in context["other_charts"]]
+    out["ski_slopes"] = [_chart(c, force) for c in context.get("ski_slopes", [])]
     for question, plain in zip(context["questions"], out["questions"], strict=True):
         plain["charts"] = [_chart(c, force) for c in question["charts"]]
     for source in out["sources"]:

@@ -57,6 +57,9 @@ SENTENCES: dict[str, str] = {
     "specialist_lede": "This question is not graded.",
     "no_area": "No area for improvement is recorded for {year}.",
     "recommendation": "Recommendation:",
+    "ranked_heading": "Every force ranked, with {force}'s similar forces",
+    "ranked_key": "Key to the charts below: this force, similar forces, other forces, England and Wales (solid line), "
+                  "similar forces pooled (dashed line).",
     "synthetic_banner": "Synthetic demonstration data. Some figures in this report come from synthetic demonstration "
                         "data, not from real police or official sources. Do not use them as facts about any force.",
     "synthetic_inline": "Synthetic demonstration data: some figures in this report are not real.",

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from peelkit import forces
 from peelkit.forces import ENGLAND_AND_WALES
+from peelkit.indicators.engine import Result
 from peelkit.indicators.publication import Publication, available
 from peelkit.indicators.publication import load as load_publication
 from peelkit.ledger.publication_state import PublicationStatus
@@ -278,10 +279,25 @@ def restricted(data: PublicationData, codes: frozenset[str]) -> PublicationData:
     from peelkit.indicators.engine import note_for_viewer
 
     keep = codes | {ENGLAND_AND_WALES}
-    results = [note_for_viewer(r, codes) if r.force_code == ENGLAND_AND_WALES else r
+    # A peer figure pools a handful of forces (perhaps one), so unlike England and Wales it could give away
+    # another force's draft figure, and its notes name them: shown only to a viewer who may see the whole group.
+    hidden = {code for code, group in data.peer_groups.items() if not set(group.pooled_codes) <= codes}
+    results = [note_for_viewer(r, codes) if r.force_code == ENGLAND_AND_WALES
+               else _peers_withheld(r) if r.force_code in hidden else r
                for r in data.results if r.force_code in keep]
     return dataclasses.replace(data, results=results,
-                               ledger={code: entry for code, entry in data.ledger.items() if code in codes})
+                               ledger={code: entry for code, entry in data.ledger.items() if code in codes},
+                               peer_groups={c: g for c, g in data.peer_groups.items() if c in codes - hidden})
+
+
+PEERS_WITHHELD = "not shown before publication: the similar forces' own figures are not yet published"
+
+
+def _peers_withheld(result: Result) -> Result:
+    from peelkit.indicators.peer_values import missing
+
+    return dataclasses.replace(result, extra={**result.extra, **missing(PEERS_WITHHELD,
+                                                                          str(result.extra.get("peer_group", "")))})
 
 
 __all__ = ["ALL_FORCES", "PublicationCache", "builtin_publication", "cache_for", "force_by_slug", "restricted",

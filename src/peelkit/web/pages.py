@@ -4,7 +4,7 @@ from a publication's data as a viewer may see it (peelkit.web.data restricts it 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from peelkit import forces
 from peelkit.forces import ENGLAND_AND_WALES
@@ -167,7 +167,13 @@ def force_page(data: PublicationData, force_code: str) -> dict[str, Any]:
                    and r.period == pub.periods[figure["id"]].main)
         figures.append({**{k: figure[k] for k in ("id", "title", "unit", "period", "value", "missing", "status",
                                                   "ew_value", "ew_missing", "comparison", "synthetic", "note",
-                                                  "ew_note")},
+                                                  "ew_note", "peer_value", "peer_missing", "peer_comparison",
+                                                  "peer_lower", "peer_upper", "peer_has_interval",
+                                                  "peer_numerator", "peer_denominator", "peer_members",
+                                                  "peer_note", "comparison_overdispersed", "overdispersion_method",
+                                                  "worse_and_getting_worse", "trend")},
+                        "peers_url": f"/publications/{pub.id}/compare?indicator={figure['id']}&force={slug}"
+                                     "&view=peers",
                         "interval": _interval(own.lower_95, own.upper_95, kind),
                         "numerator": own.numerator, "denominator": own.denominator,
                         "compare_url": f"/publications/{pub.id}/compare?indicator={figure['id']}&force={slug}"})
@@ -185,7 +191,7 @@ def force_page(data: PublicationData, force_code: str) -> dict[str, Any]:
         "force": {"code": context["force_code"], "name": context["force"], "slug": slug,
                   "region": forces.match(force_code).region},
         "year": context["year"], "synthetic": context["synthetic"],
-        "figures": figures, "footnotes": context["footnotes"],
+        "figures": figures, "footnotes": context["footnotes"], "peer_group": context["peer_group"],
         "overall": context["overall"], "movement": context["movement"],
         "judgments": questions, "areas": areas, "corrections": context["corrections"],
         "links": {"report_html": f"{base}/report", "report_pdf": f"{base}/report.pdf", "data_csv": f"{base}/data.csv",
@@ -194,7 +200,7 @@ def force_page(data: PublicationData, force_code: str) -> dict[str, Any]:
 
 
 SORT_KEYS = ("force", "value", "comparison")
-VIEWS = ("ranked", "funnel")
+VIEWS = ("ranked", "funnel", "peers")
 
 
 def compare_rows(data: PublicationData, codes: frozenset[str], indicator_id: str, sort: str,
@@ -254,13 +260,23 @@ def england_and_wales(data: PublicationData, indicator_id: str) -> dict[str, Any
             "interval": _interval(result.lower_95, result.upper_95, BY_ID[indicator_id].kind)}
 
 
-def chart_data(data: PublicationData, indicator_id: str, view: str, highlight: str) -> dict[str, Any]:
+LIMITS = ("none", "multiplicative", "additive")
+
+
+def chart_data(data: PublicationData, indicator_id: str, view: str, highlight: str,
+               limits: str = "none") -> dict[str, Any]:
     """The ranked bar chart or funnel plot of `data` (already restricted to the viewer's forces): the SVG for
     readers without scripts, the Vega-Lite spec for vega-embed, the text alternative and notes."""
+    from peelkit.overdispersion import Method
     from peelkit.publish.charts import force_figure, funnel_chart
 
     if view == "funnel":
-        chart = funnel_chart(data.results, indicator_id, highlight)
+        chart = funnel_chart(data.results, indicator_id, highlight,
+                             cast(Method, limits if limits in LIMITS else "none"))
+    elif view == "peers":
+        from peelkit.web.peer_pages import peer_chart
+
+        chart = peer_chart(data, indicator_id, highlight)
     else:
         chart = force_figure(data.results, data.publication, indicator_id, highlight)
     return {"id": chart.id, "title": chart.title, "svg": chart.svg, "spec": chart.spec or None,

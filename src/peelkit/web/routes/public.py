@@ -354,7 +354,8 @@ def report_pdf(request: Request, publication_id: str, slug: str, viewer: ViewerD
 @router.get("/publications/{publication_id}/compare.json")
 def compare(request: Request, publication_id: str, viewer: ViewerDep,
             indicator: str | None = None, view: str = "ranked", force: str | None = None,
-            sort: Annotated[str, Query()] = "value", order: Annotated[str, Query()] = "desc") -> Response:
+            sort: Annotated[str, Query()] = "value", order: Annotated[str, Query()] = "desc",
+            limits: str | None = None) -> Response:
     """One indicator across the forces the viewer may see, as a ranked chart or a funnel plot, with a table
     sorted server-side by the column links (unknown parameters fall back to the defaults, never an error)."""
     pub, status = _publication(request, publication_id)
@@ -366,12 +367,16 @@ def compare(request: Request, publication_id: str, viewer: ViewerDep,
     view = view if view in pages.VIEWS else "ranked"
     sort = sort if sort in pages.SORT_KEYS else "value"
     order = order if order in ("asc", "desc") else "desc"
+    # The funnel's limits: the publication's over-dispersion setting unless the reader chooses another.
+    limits = limits if limits in pages.LIMITS else pub.overdispersion
     highlight = next((a for a in forces.forces() if a.slug == force and a.code in codes), None)
     if highlight is None and viewer.role == "force" and viewer.force_code in codes:
         highlight = forces.match_force(str(viewer.force_code))
     cache = _cache(request)
 
     def build() -> dict[str, Any]:
+        from peelkit.web.peer_pages import peer_summary
+
         data = _view_data(request, pub.id, codes)
         indicator_def = BY_ID[indicator_id]
         rows = pages.compare_rows(data, codes, indicator_id, sort, order)
@@ -386,17 +391,19 @@ def compare(request: Request, publication_id: str, viewer: ViewerDep,
             "indicators": pages.indicator_choices(pub),
             "force_choices": [{"slug": a.slug, "name": a.name} for a in sorted(forces.forces(), key=lambda a: a.name)
                               if a.code in codes],
-            "chart": pages.chart_data(data, indicator_id, view, highlight.code if highlight else ""),
+            "chart": pages.chart_data(data, indicator_id, view, highlight.code if highlight else "", limits),
             "rows": rows, "england_and_wales": ew, "footnotes": footnotes,
+            "peers": peer_summary(data, indicator_id, highlight.code) if highlight else None,
         }
 
-    chart_key = (pub.id, indicator_id, view, sort, order, highlight.code if highlight else "", codes)
+    chart_key = (pub.id, indicator_id, view, sort, order, highlight.code if highlight else "", codes, limits)
 
     def page_data() -> dict[str, Any]:
         return {**cache.memo(("compare", *chart_key), build),
                 "publication": pages.publication_entry(pub, status, viewer, now), "view": view, "sort": sort,
-                "order": order, "highlight": highlight.slug if highlight else "",
+                "order": order, "highlight": highlight.slug if highlight else "", "limits": limits,
                 "base_query": urlencode({"indicator": indicator_id, "view": view,
+                                         **({"limits": limits} if view == "funnel" else {}),
                                          **({"force": highlight.slug} if highlight else {})}),
                 "draft_status": pages.draft_status(status, now)}
 
