@@ -91,11 +91,11 @@ def list_command(
     if fmt == Format.json:
         print_json(rows)
     elif fmt == Format.csv:
-        import csv
+        from peelkit.csvcells import SafeDictWriter
 
         columns = ["version", "force_code", "force_name", "members", "member_names", "include_self", "source",
                    "valid_from"]
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer = SafeDictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     else:
