@@ -63,7 +63,7 @@ def test_raise_every_kind_add_recommendation_and_check(ledger_url: str) -> None:
                  "Supervise.", "--owner", "Chief constable", "--due", "2023-03-31", "--by", "Ann"])
     rec = added.split()[-1]
     assert "now completed (version 2)" in _ok(["ledger", "recommendation", "set-status", rec, "--status",
-                                               "completed", "--by", "Bob"])
+                                               "completed", "--by", "Bob", "--expected-version", "1"])
     stale = runner.invoke(app, ["ledger", "recommendation", "set-status", rec, "--status", "withdrawn", "--by",
                                 "Bob", "--expected-version", "1"])
     assert stale.exit_code == 5

@@ -152,14 +152,15 @@ def set_status_command(
     recommendation_id: Annotated[int, typer.Argument(help="The recommendation's id.", show_default=False)],
     status: Annotated[str, typer.Option(help="open, in_progress, completed, superseded or withdrawn.")],
     by: ByOption,
+    expected_version: Annotated[int, typer.Option(
+        help="The version you read; refused (exit 5) if it changed. Required: an edit never overwrites one it did "
+             "not see.", show_default=False)],
     on: Annotated[str | None, typer.Option(help="Date of the change (YYYY-MM-DD); default today.")] = None,
     evidence: Annotated[str | None, typer.Option(help="Evidence for the new status.")] = None,
-    expected_version: Annotated[int | None, typer.Option(help="The version you read; refused if it changed.")] = (
-        None),
 ) -> None:
     """Move a recommendation to a new status, with date and evidence (kept in its history; audited).
 
-    Example: peel ledger recommendation set-status 4 --status completed --evidence "revisit 2023" --by Ann
+    Example: peel ledger recommendation set-status 4 --status completed --expected-version 1 --by Ann
     """
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.recommendations import set_recommendation_status
