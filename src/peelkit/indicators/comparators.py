@@ -8,8 +8,14 @@ comparator's note names it, so no comparator ever counts a figure its own force 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from peelkit import forces
+
+if TYPE_CHECKING:
+    from peelkit.indicators.engine import Result
 
 USABLE_STATUSES = frozenset({"ok", "partial"})
 
@@ -64,4 +70,28 @@ def pool(members: Iterable[Member]) -> Pooled:
     )
 
 
-__all__ = ["USABLE_STATUSES", "Member", "Pooled", "is_usable", "pool"]
+def excludes_note(codes: Sequence[str], reason: str, hidden: int = 0) -> str:
+    """'excludes A, B (reason)': every force left out is named, however many (a count alone hides which),
+    except `hidden` ones a viewer may not see, which are counted."""
+    names = [forces.match(code).name for code in codes]
+    if hidden:
+        names.append(f"{hidden} other force{'s' if hidden != 1 else ''}")
+    return f"excludes {', '.join(names)} ({reason})"
+
+
+def note_for_viewer(result: Result, visible: frozenset[str]) -> Result:
+    """A comparator's result as a viewer who may see only `visible` forces may see it: the forces it leaves out
+    are named only where visible, the rest counted (before publication, that a force has no usable figure is
+    itself something about that force)."""
+    left_out: dict[str, list[str]] = result.extra.get("left_out") or {}
+    if not left_out or all(code in visible for codes in left_out.values() for code in codes):
+        return result
+    parts = [part for part in result.note.split("; ") if part and not part.startswith("excludes ")]
+    for reason, codes in left_out.items():
+        shown = [code for code in codes if code in visible]
+        parts.append(excludes_note(shown, reason, len(codes) - len(shown)))
+    extra = {**result.extra, "left_out": {k: [c for c in v if c in visible] for k, v in left_out.items()}}
+    return replace(result, note="; ".join(parts), extra=extra)
+
+
+__all__ = ["USABLE_STATUSES", "Member", "Pooled", "excludes_note", "is_usable", "note_for_viewer", "pool"]

@@ -373,7 +373,7 @@ class Engine:
         ew.numerator, ew.denominator, ew.synthetic = pooled.numerator, pooled.denominator, pooled.synthetic
         ew.left_out = pooled.left_out
         for reason, codes in pooled.left_out.items():
-            ew.notes.append(_excludes(list(codes), reason))
+            ew.notes.append(comparators.excludes_note(codes, reason))
             if reason != EXCLUDED_REASON:
                 ew.status = "partial"
         return ew
@@ -478,33 +478,6 @@ def _shift(period: Period, months: int) -> Period:
     return months_to(month_end(end.year, end.month), period.months)
 
 
-def _excludes(codes: list[str], reason: str, hidden: int = 0) -> str:
-    names = _names(codes).split(", ") if codes else []
-    if hidden:
-        names.append(f"{hidden} other force{'s' if hidden != 1 else ''}")
-    return f"excludes {', '.join(names)} ({reason})"
-
-
-def note_for_viewer(result: Result, visible: frozenset[str]) -> Result:
-    """A comparator's result as a viewer who may see only `visible` forces may see it: the forces it leaves out
-    are named only where visible, the rest counted (before publication, that a force has no usable figure is
-    itself something about that force)."""
-    left_out: dict[str, list[str]] = result.extra.get("left_out") or {}
-    if not left_out or all(code in visible for codes in left_out.values() for code in codes):
-        return result
-    parts = [part for part in result.note.split("; ") if part and not part.startswith("excludes ")]
-    for reason, codes in left_out.items():
-        shown = [code for code in codes if code in visible]
-        parts.append(_excludes(shown, reason, len(codes) - len(shown)))
-    extra = {**result.extra, "left_out": {k: [c for c in v if c in visible] for k, v in left_out.items()}}
-    return replace(result, note="; ".join(parts), extra=extra)
-
-
-def _names(codes: list[str]) -> str:
-    # Every force left out of a comparator is named, however many: a count alone hides which.
-    return ", ".join(forces.match(c).name for c in codes)
-
-
 def result_json(result: Result) -> dict[str, Any]:
     """The JSON form of a result: the CSV fields plus the period, 99.8% limits and change test."""
     return {
@@ -523,4 +496,4 @@ def evaluate_publication(con: duckdb.DuckDBPyConnection, publication: Publicatio
     return results
 
 
-__all__ = ["CSV_COLUMNS", "Engine", "Result", "evaluate_publication", "note_for_viewer", "result_json"]
+__all__ = ["CSV_COLUMNS", "Engine", "Result", "evaluate_publication", "result_json"]

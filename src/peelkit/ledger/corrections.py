@@ -104,7 +104,7 @@ def public_publications(session: Session, now: datetime | None = None) -> dict[s
 def _frozen_key(session: Session, obj: Any) -> tuple[str, str, str] | None:
     """(programme year, force code, description) of a ledger record that publication freezes, else None."""
     from peelkit.ledger import frameworks
-    from peelkit.ledger.improvements import AreaStatus, ImprovementArea
+    from peelkit.ledger.improvements import ImprovementArea
     from peelkit.ledger.judgments import Judgment
     from peelkit.ledger.narrative import Narrative
 
@@ -116,9 +116,7 @@ def _frozen_key(session: Session, obj: Any) -> tuple[str, str, str] | None:
         if obj in session.dirty and _changed_columns(obj) <= STATUS_TRACKING:
             return None  # its status moving on is a later, dated event, not a change to what was published
         return obj.year_raised, obj.force_code, obj.describe()
-    if isinstance(obj, AreaStatus):
-        return None  # status history: dated events after publication are tracking, not corrections
-    return None
+    return None  # anything else, status history included (dated events after publication are tracking)
 
 
 # An area's status moves on after publication (in progress, addressed): recorded as dated history, not frozen.

@@ -276,7 +276,7 @@ def restricted(data: PublicationData, codes: frozenset[str]) -> PublicationData:
     report annexes built from this cannot show another force's draft figures."""
     if codes >= ALL_FORCES:
         return data
-    from peelkit.indicators.engine import note_for_viewer
+    from peelkit.indicators.comparators import note_for_viewer
 
     keep = codes | {ENGLAND_AND_WALES}
     # A peer figure pools a handful of forces (perhaps one), so unlike England and Wales it could give away
