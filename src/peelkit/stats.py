@@ -22,6 +22,8 @@ from typing import Literal
 
 from scipy import special as _sp  # type: ignore[import-untyped]  # scipy ships no type hints
 
+from peelkit.binomial_test import two_sided_p_value
+
 __all__ = [
     "CONFIDENCE_95",
     "CONFIDENCE_99_8",
@@ -381,7 +383,7 @@ def change_significance(
     ``kind='rate'``: the conditional (exact) binomial test for the ratio of two Poisson
     rates (Przyborowski & Wilenski 1940; Armitage & Berry 2002): given the total
     k = x_now + x_before, x_now ~ Binomial(k, n_now / (n_now + n_before)) when the rates
-    are equal; p-value from ``scipy.stats.binomtest``. Assumes each count is Poisson
+    are equal; p-value as ``scipy.stats.binomtest`` computes it (peelkit.binomial_test). Assumes each count is Poisson
     (events independent, constant rate within a period) and that the denominators are
     known exposures (populations), not random. Counts must be whole numbers.
 
@@ -414,9 +416,7 @@ def change_significance(
             p_value = 1.0
         else:
             p0 = denom_now / (denom_now + denom_before)
-            from scipy import stats as _st  # ~0.6 s to import: only here
-
-            p_value = float(_st.binomtest(int(count_now), total, p0, alternative="two-sided").pvalue)
+            p_value = two_sided_p_value(int(count_now), total, p0)
         return ChangeTest(pct_change, ratio, p_value, p_value < alpha, "conditional binomial test (Poisson rates)")
     if kind == "proportion":
         _check_proportion(count_now, denom_now)
