@@ -229,6 +229,7 @@ def publish_command(
     from peelkit.indicators import publication as publications
     from peelkit.ledger.db import database_url
     from peelkit.publish.context import load_publication_data
+    from peelkit.publish.model import PublicationData
     from peelkit.publish.publisher import publish
 
     try:
@@ -236,7 +237,10 @@ def publish_command(
         codes = [forces.match_force(f).code for f in force] if force else None
         console = Console(stderr=True)
         console.print(f"loading {spec.title} ...")
-        data = load_publication_data(config.warehouse_path(), database_url(), spec)
+
+        def data() -> PublicationData:  # loaded while the report workers start
+            return load_publication_data(config.warehouse_path(), database_url(), spec)
+
         total = len(codes) if codes else len(forces.forces())
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, disable=not console.is_terminal) as progress:

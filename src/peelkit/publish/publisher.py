@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import shutil
@@ -27,6 +28,7 @@ from peelkit.errors import PeelError
 from peelkit.publish.model import PublicationData
 
 FORMATS = ("html", "pdf")
+log = logging.getLogger(__name__)
 
 
 class PublishError(PeelError):
@@ -48,10 +50,10 @@ class PublishReport:
 _WORKER_DATA: PublicationData | None = None
 
 
-def _init_worker(data: PublicationData, bases: Any, parent_pid: int | None = None) -> None:
-    # Data, templates and the base charts come once per worker process, not once per force; the charts are
-    # drawn once by the publisher, not once per worker. `bases` is a queue: the publisher draws them while the
-    # workers start (importing the renderers and loading the fonts and template), then hands each worker a copy.
+def _init_worker(inbox: Any, parent_pid: int | None = None) -> None:
+    # A worker starts (importing the renderers, loading the fonts and the template) while the publisher loads the
+    # publication's figures and draws the base charts; then it takes one copy of both from `inbox`: the data and
+    # the charts come once per worker process, not once per force, and the charts are drawn once, not per worker.
     global _WORKER_DATA
     from peelkit.publish import pdf, report  # noqa: F401  (imported now, before waiting)
     from peelkit.publish.charts import seed_bar_bases
@@ -61,10 +63,10 @@ def _init_worker(data: PublicationData, bases: Any, parent_pid: int | None = Non
         exit_with_parent(parent_pid)
 
     pdf.compiler()
-    _WORKER_DATA = data
-    drawn = bases.get()
-    if drawn is None:
-        raise PublishError("the publisher could not draw the charts")
+    handed = inbox.get()
+    if handed is None:
+        raise PublishError("the publisher could not load the figures or draw the charts")
+    _WORKER_DATA, drawn = handed
     seed_bar_bases(drawn)
 
 
@@ -206,8 +208,11 @@ def _write_shared(data: PublicationData, site: Path, formats: tuple[str, ...]) -
         write_assets(site)
 
 
+DataSource = PublicationData | Callable[[], PublicationData]
+
+
 def publish(
-    data: PublicationData,
+    data: DataSource,
     out: Path,
     *,
     formats: Iterable[str] = FORMATS,
@@ -218,15 +223,38 @@ def publish(
     on_wait: Callable[[str], None] | None = None,
 ) -> PublishReport:
     """Build the whole site in a new folder, then swap it in; on any failure the previous site stays. One
-    publish at a time per site folder: another one running makes this one wait (`wait`) or raise Busy."""
+    publish at a time per site folder: another one running makes this one wait (`wait`) or raise Busy.
+
+    `data` may be a function that loads it: it is then called while the worker processes start."""
     from peelkit.publish.lock import site_lock
 
     with site_lock(out.absolute(), wait=wait, on_wait=on_wait):
         return _build(data, out, formats=formats, force_codes=force_codes, jobs=jobs, on_force=on_force)
 
 
+def _loaded(data: DataSource) -> PublicationData:
+    return data if isinstance(data, PublicationData) else data()
+
+
+def _warm_chart_renderer() -> None:
+    """Start vl-convert's JavaScript runtime (about 0.7 s, the first chart's cost) on a thread of its own: the
+    conversion runs outside the GIL, so it overlaps the loading of the figures."""
+    import threading
+
+    def warm() -> None:
+        from peelkit.publish.charts import render_svg
+
+        try:
+            render_svg({"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "data": {"values": []},
+                        "mark": "point"})
+        except Exception:  # only a warm-up: a real chart that fails is reported with its force and name
+            log.debug("vl-convert warm-up failed", exc_info=True)
+
+    threading.Thread(target=warm, name="peel-vl-convert-warm-up", daemon=True).start()
+
+
 def _build(
-    data: PublicationData,
+    data: DataSource,
     out: Path,
     *,
     formats: Iterable[str],
@@ -238,53 +266,28 @@ def _build(
     if not chosen:
         raise PublishError(f"--format must name html, pdf or both, not {sorted(formats)}")
     codes = force_codes or [f.code for f in forces.forces()]
+    jobs = max(1, min(jobs, len(codes)))
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     site = _versioned_folder(out)
     (site / "forces").mkdir(parents=True)
     report = PublishReport(out=out, site=site)
+    _warm_chart_renderer()
     try:
-        if jobs <= 1:
+        if jobs == 1:
+            loaded = _loaded(data)
             for code in codes:
                 began = time.perf_counter()
-                render_force(data, code, site, chosen)
+                render_force(loaded, code, site, chosen)
                 report.timings[code] = time.perf_counter() - began
                 if on_force:
                     on_force(code)
-            _write_shared(data, site, chosen)
+            _write_shared(loaded, site, chosen)
         else:
-            from peelkit.publish.charts import ChartError, bar_bases
-
-            # Spawned, not forked: the charts are drawn here by vl-convert, whose runtime threads a forked
-            # child would inherit half of.
-            context = multiprocessing.get_context("spawn")
-            bases: Any = context.Queue()
-            # A copy no worker takes (fewer forces than jobs: fewer workers start) must not hold up our exit.
-            bases.cancel_join_thread()
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                                     initargs=(data, bases, os.getpid())) as pool:
-                futures = [pool.submit(_render_in_worker, code, str(site), chosen) for code in codes]
-                # The workers are starting: draw the base charts meanwhile, then hand one copy to each.
-                try:
-                    drawn = bar_bases(data.results, data.publication)
-                except BaseException as error:
-                    for _worker in range(jobs):
-                        bases.put(None)  # each worker stops instead of waiting for charts that will not come
-                    if isinstance(error, ChartError):  # the same chart of every force's report
-                        raise PublishError(f"every force: {error}") from error
-                    raise
-                for _worker in range(jobs):
-                    bases.put(drawn)
-                # The national tables and scripts are written here while the workers render the reports.
-                _write_shared(data, site, chosen)
-                for future in as_completed(futures):
-                    code, _written, seconds = future.result()
-                    report.timings[code] = seconds
-                    if on_force:
-                        on_force(code)
-        write_index(data, site, codes, chosen)
-        write_manifest(data, site, {"formats": list(chosen), "forces": codes})
+            loaded = _render_in_pool(data, codes, site, chosen, jobs, report, on_force)
+        write_index(loaded, site, codes, chosen)
+        write_manifest(loaded, site, {"formats": list(chosen), "forces": codes})
         swap_in(site, out)
     except BaseException:
         shutil.rmtree(site, ignore_errors=True)
@@ -293,3 +296,38 @@ def _build(
     report.files = sum(1 for p in site.rglob("*") if p.is_file())
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _render_in_pool(data: DataSource, codes: list[str], site: Path, chosen: tuple[str, ...], jobs: int,
+                    report: PublishReport, on_force: Callable[[str], None] | None) -> PublicationData:
+    from peelkit.publish.charts import ChartError, bar_bases
+
+    # Spawned, not forked: the charts are drawn here by vl-convert, whose runtime threads a forked child would
+    # inherit half of.
+    context = multiprocessing.get_context("spawn")
+    inbox: Any = context.Queue()
+    inbox.cancel_join_thread()  # a copy no worker takes must not hold up our exit
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                             initargs=(inbox, os.getpid())) as pool:
+        # Submitting starts the workers: they import and load fonts while the figures load and the charts draw.
+        futures = [pool.submit(_render_in_worker, code, str(site), chosen) for code in codes]
+        try:
+            loaded = _loaded(data)
+            drawn = bar_bases(loaded.results, loaded.publication)
+        except BaseException as error:
+            for _worker in range(jobs):
+                inbox.put(None)  # each worker stops instead of waiting for what will not come
+            pool.shutdown(wait=True, cancel_futures=True)
+            if isinstance(error, ChartError):  # the same chart of every force's report
+                raise PublishError(f"every force: {error}") from error
+            raise
+        for _worker in range(jobs):
+            inbox.put((loaded, drawn))
+        # The national tables and scripts are written here while the workers render the reports.
+        _write_shared(loaded, site, chosen)
+        for future in as_completed(futures):
+            code, _written, seconds = future.result()
+            report.timings[code] = seconds
+            if on_force:
+                on_force(code)
+    return loaded

@@ -1,4 +1,4 @@
-"""The publication's national data tables: XLSX (gptables), ODS (odfpy) and tidy CSV, following the Analysis
+"""The publication's national data tables: XLSX (gptables), ODS (peelkit.publish.ods) and tidy CSV, following the Analysis
 Function's guidance on releasing statistics in spreadsheets: a cover sheet, a contents sheet, a notes sheet and
 one table per indicator; no merged cells; units in the column headers; missing values shown as [x] (not
 available) or [z] (not applicable), never blank or zero, with the reason as a numbered note.
@@ -10,16 +10,13 @@ editing the cell does not turn it into a formula either), keeping its text exact
 such a cell gets a leading apostrophe.
 
 Determinism: the CSV files are byte-identical for the same input. The XLSX and ODS are byte-identical too: the
-document dates are the publication month, the zip entries carry a fixed timestamp, and the ODS is re-zipped in a
-fixed order (see `_fix_zip`).
+document dates are the publication month, and the zip entries carry a fixed timestamp, in a fixed order.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import warnings
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,8 +50,6 @@ ODS_NAME = "national-tables.ods"
 CSV_NAME = "indicators.csv"
 NOTES_CSV_NAME = "notes.csv"
 NOTES_CSV_COLUMNS = ("note_number", "note_text")
-
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 # --------------------------------------------------------------------------------------------- the sheets
@@ -318,114 +313,9 @@ def write_xlsx(workbook: Workbook, path: Path) -> None:
 
 def write_ods(workbook: Workbook, path: Path) -> None:
     """The same sheets and cell values as the XLSX, laid out as gptables lays them out."""
-    from odf.element import Element  # type: ignore[import-untyped]
+    from peelkit.publish.ods import ods_bytes
 
-    # odfpy declares on each document every namespace any element in the process has used so far (a class-level
-    # dict), so the bytes would depend on what ran before. Start from an empty registry; restore it afterwards.
-    saved = Element.namespaces
-    Element.namespaces = {}
-    try:
-        path.write_bytes(_fix_zip(_ods_bytes(workbook)))
-    finally:
-        saved.update(Element.namespaces)
-        Element.namespaces = saved
-
-
-def _ods_bytes(workbook: Workbook) -> bytes:
-    from odf.opendocument import OpenDocumentSpreadsheet  # type: ignore[import-untyped]
-    from odf.style import Style, TableColumnProperties, TextProperties  # type: ignore[import-untyped]
-    from odf.table import Table as OdsTable  # type: ignore[import-untyped]
-    from odf.table import TableColumn
-
-    doc = OpenDocumentSpreadsheet()
-    bold = Style(name="bold", family="paragraph")
-    bold.addElement(TextProperties(fontweight="bold"))
-    title = Style(name="title", family="paragraph")
-    title.addElement(TextProperties(fontweight="bold", fontsize="16pt"))
-    wide = Style(name="wide", family="table-column")
-    wide.addElement(TableColumnProperties(columnwidth="12cm"))
-    normal = Style(name="normal", family="table-column")
-    normal.addElement(TableColumnProperties(columnwidth="4.5cm"))
-    for style in (bold, title):
-        doc.styles.addElement(style)
-    for style in (wide, normal):
-        doc.automaticstyles.addElement(style)
-
-    cover = workbook.cover
-    sheet = OdsTable(name="Cover")
-    sheet.addElement(TableColumn(stylename=wide))
-    _ods_row(sheet, [cover.title], title)
-    for heading, lines in (("Introductory information", cover.intro), ("About these data", cover.about),
-                           ("Contact", cover.contact)):
-        _ods_row(sheet, [heading], bold)
-        for line in lines:
-            _ods_row(sheet, [line], bold if line in cover.emphasised else None)
-    doc.spreadsheet.addElement(sheet)
-
-    for table in workbook.sheets():
-        sheet = OdsTable(name=table.sheet)
-        sheet.addElement(TableColumn(stylename=normal, numbercolumnsrepeated=len(table.columns)))
-        _ods_row(sheet, [table.title], title)
-        for line in (*table.subtitles, table.instructions, *table.legend, *([table.source] if table.source else [])):
-            _ods_row(sheet, [line])
-        _ods_row(sheet, list(table.columns), bold)
-        links = table is workbook.contents
-        for row in table.rows:
-            _ods_row(sheet, list(row), link_first=links)
-        doc.spreadsheet.addElement(sheet)
-
-    doc.meta.childNodes = [n for n in doc.meta.childNodes if n.qname[1] not in ("creation-date", "date")]
-    _add_dates(doc, workbook.created)
-    buffer = io.BytesIO()
-    doc.write(buffer)
-    return buffer.getvalue()
-
-
-def _add_dates(doc: Any, created: datetime) -> None:
-    from odf.dc import Date  # type: ignore[import-untyped]
-    from odf.meta import CreationDate  # type: ignore[import-untyped]
-
-    stamp = created.strftime("%Y-%m-%dT%H:%M:%S")
-    doc.meta.addElement(CreationDate(text=stamp))
-    doc.meta.addElement(Date(text=stamp))
-
-
-def _ods_row(sheet: Any, cells: list[Cell], style: Any = None, *, link_first: bool = False) -> None:
-    from odf.table import TableCell, TableRow
-    from odf.text import A, P  # type: ignore[import-untyped]
-
-    row = TableRow()
-    for index, value in enumerate(cells):
-        if isinstance(value, str):
-            # A string-typed cell: LibreOffice and Excel show the text and never evaluate it.
-            cell = TableCell(valuetype="string")
-            paragraph = P(stylename=style) if style is not None else P()
-            if link_first and index == 0:
-                paragraph.addElement(A(href=f"#{value}.A1", text=value))
-            else:
-                paragraph.addText(value)
-            cell.addElement(paragraph)
-        else:
-            cell = TableCell(valuetype="float", value=repr(value) if isinstance(value, float) else str(value))
-            cell.addElement(P(text=repr(value) if isinstance(value, float) else str(value)))
-        row.addElement(cell)
-    sheet.addElement(row)
-
-
-def _fix_zip(data: bytes) -> bytes:
-    """Re-zip with a fixed timestamp per entry (odfpy stamps them with the current time); mimetype first and
-    stored, as OpenDocument requires."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    names = source.namelist()
-    ordered = ["mimetype", *sorted(n for n in names if n != "mimetype")]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for name in ordered:
-            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(name))
-    return out.getvalue()
+    path.write_bytes(ods_bytes(workbook))
 
 
 __all__ = ["CSV_NAME", "NOTES_CSV_NAME", "NOT_APPLICABLE", "NOT_AVAILABLE", "ODS_NAME", "OGL", "XLSX_NAME",
