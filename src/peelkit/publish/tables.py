@@ -1,4 +1,4 @@
-"""The publication's national data tables: XLSX (gptables), ODS (peelkit.publish.ods) and tidy CSV, following the Analysis
+"""The publication's national data tables: XLSX (gptables), ODS (publish.ods) and tidy CSV, following the Analysis
 Function's guidance on releasing statistics in spreadsheets: a cover sheet, a contents sheet, a notes sheet and
 one table per indicator; no merged cells; units in the column headers; missing values shown as [x] (not
 available) or [z] (not applicable), never blank or zero, with the reason as a numbered note.
