@@ -184,11 +184,14 @@ def pdf_input(context: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def render_force_pdf(data: PublicationData, force_code: str,
-                     charts: Iterable[Chart] | Mapping[str, Chart] = (), *, banner: str = "") -> bytes:
-    """One force's report as an A4 PDF (PDF/UA-1); `banner` (a draft's embargo line) goes on every page."""
+                     charts: Iterable[Chart] | Mapping[str, Chart] = (), *, banner: str = "",
+                     context: Mapping[str, Any] | None = None) -> bytes:
+    """One force's report as an A4 PDF (PDF/UA-1); `banner` (a draft's embargo line) goes on every page;
+    `context`: force_context's, if already built for the HTML."""
     import typst
 
-    context = force_context(data, force_code, charts)
+    if context is None:
+        context = force_context(data, force_code, charts)
     ctx = json.dumps({**pdf_input(context), "draft_banner": banner}, ensure_ascii=False)
     try:
         pdf = compiler().compile(format="pdf", sys_inputs={"ctx": ctx}, pdf_standards=list(PDF_STANDARDS))

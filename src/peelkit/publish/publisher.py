@@ -73,6 +73,7 @@ def _init_worker(inbox: Any, parent_pid: int | None = None) -> None:
 def render_force(data: PublicationData, force_code: str, site: Path, formats: tuple[str, ...]) -> list[str]:
     """Write one force's report files into the site folder; returns their paths relative to it."""
     from peelkit.publish.charts import force_figures
+    from peelkit.publish.context import force_context
     from peelkit.publish.pdf import render_force_pdf
     from peelkit.publish.report import render_force_html
 
@@ -80,16 +81,18 @@ def render_force(data: PublicationData, force_code: str, site: Path, formats: tu
     stage = "charts"
     try:
         charts = force_figures(data.results, data.publication, force_code)
+        stage = "report context"
+        context = force_context(data, force_code, charts)  # once, for the HTML and the PDF alike
         written = []
         folder = site / "forces"
         if "html" in formats:
             stage = "HTML"
-            html = render_force_html(data, force_code, charts)
+            html = render_force_html(data, force_code, charts, context=context)
             (folder / f"{area.slug}.html").write_text(html, encoding="utf-8")
             written.append(f"forces/{area.slug}.html")
         if "pdf" in formats:
             stage = "PDF"
-            pdf = render_force_pdf(data, force_code, charts)
+            pdf = render_force_pdf(data, force_code, charts, context=context)
             (folder / f"{area.slug}.pdf").write_bytes(pdf)
             written.append(f"forces/{area.slug}.pdf")
         return written

@@ -66,12 +66,13 @@ def _blocks(css: str) -> list[str]:
 
 
 def render_force_html(data: PublicationData, force_code: str,
-                      charts: Iterable[Chart] | Mapping[str, Chart] = ()) -> str:
-    """The report of one force as one self-contained HTML document."""
-    context: dict[str, Any] = force_context(data, force_code, charts)
-    header = f"{context['force_title']} · {context['title']}"
-    context.update(for_pdf=False, css=stylesheet(header))
-    return environment().get_template("report.html").render(context)
+                      charts: Iterable[Chart] | Mapping[str, Chart] = (), *,
+                      context: Mapping[str, Any] | None = None) -> str:
+    """The report of one force as one self-contained HTML document (`context`: force_context's, if already
+    built for the PDF)."""
+    built = force_context(data, force_code, charts) if context is None else context
+    header = f"{built['force_title']} · {built['title']}"
+    return environment().get_template("report.html").render({**built, "for_pdf": False, "css": stylesheet(header)})
 
 
 __all__ = ["render_force_html"]
