@@ -18,7 +18,8 @@ from peelkit.indicators.catalogue import BY_ID
 from peelkit.indicators.display import DASH, display
 from peelkit.indicators.engine import Result
 from peelkit.periods import Period
-from peelkit.publish import charts
+from peelkit.publish import chart_parts, charts
+from peelkit.publish.funnel import funnel_chart
 from peelkit.publish.model import Chart
 
 PUB = publications.load("peel-effectiveness-2017")
@@ -132,8 +133,8 @@ def test_highlighted_force_marked_in_spec_and_svg(figures: dict[str, Chart]) -> 
     chart = figures["asb_powers_per_million"]
     assert chart.spec["params"] == [{"name": "highlight", "value": "Warwickshire"}]
     assert "► Warwickshire</text>" in chart.svg  # a label, not colour alone
-    for colour in charts.HIGHLIGHT_FILLS:  # the force's two bars, in the highlight colours and outlined
-        assert chart.svg.count(f'fill="{colour}" stroke="{charts.OUTLINE}"') == 1
+    for colour in chart_parts.HIGHLIGHT_FILLS:  # the force's two bars, in the highlight colours and outlined
+        assert chart.svg.count(f'fill="{colour}" stroke="{chart_parts.OUTLINE}"') == 1
     assert 'opacity="1">310</text>' in chart.svg  # its values labelled
     assert "► Durham" not in chart.svg
 
@@ -143,9 +144,9 @@ def test_highlight_edits_equal_a_full_render() -> None:
     for code in (WARWICKSHIRE, DURHAM, KENT, SURREY):
         for chart in charts.force_figures(RESULTS, PUB, code):
             if chart.spec:
-                assert normalise_ids(chart.svg) == normalise_ids(charts.render_svg(chart.spec)), (code, chart.id)
-        funnel = charts.funnel_chart(RESULTS, "action_taken_pct", code)
-        assert normalise_ids(funnel.svg) == normalise_ids(charts.render_svg(funnel.spec))
+                assert normalise_ids(chart.svg) == normalise_ids(chart_parts.render_svg(chart.spec)), (code, chart.id)
+        funnel = funnel_chart(RESULTS, "action_taken_pct", code)
+        assert normalise_ids(funnel.svg) == normalise_ids(chart_parts.render_svg(funnel.spec))
 
 
 def test_reference_line_is_england_and_wales(figures: dict[str, Chart]) -> None:
@@ -204,11 +205,11 @@ def test_no_figures_gives_a_chart_saying_so() -> None:
     assert chart.notes == ()
     # and with no results at all
     assert all("No figures are available" in c.svg for c in charts.force_figures([], PUB, DURHAM))
-    assert "No figures are available" in charts.funnel_chart([], "action_taken_pct", DURHAM).svg
+    assert "No figures are available" in funnel_chart([], "action_taken_pct", DURHAM).svg
 
 
 def test_funnel_limits_match_stats() -> None:
-    chart = charts.funnel_chart(RESULTS, "action_taken_pct", WARWICKSHIRE)
+    chart = funnel_chart(RESULTS, "action_taken_pct", WARWICKSHIRE)
     assert chart.id == "action_taken_pct_funnel"
     ew = next(r for r in RESULTS if r.indicator == "action_taken_pct" and r.force_code == ENGLAND_AND_WALES)
     assert ew.numerator is not None and ew.denominator is not None
@@ -227,7 +228,7 @@ def test_funnel_limits_match_stats() -> None:
 
 
 def test_rate_funnel_uses_poisson_limits() -> None:
-    chart = charts.funnel_chart(RESULTS, "asb_powers_per_million", KENT)
+    chart = funnel_chart(RESULTS, "asb_powers_per_million", KENT)
     ew = next(r for r in RESULTS if r.indicator == "asb_powers_per_million" and r.force_code == ENGLAND_AND_WALES
               and r.period.end.year == 2017)
     assert ew.numerator is not None and ew.denominator is not None
@@ -246,12 +247,12 @@ def test_rate_funnel_uses_poisson_limits() -> None:
 
 def test_specs_are_valid_vega_lite(figures: dict[str, Chart]) -> None:
     """Charts are built without Altair's (slow) validation; check the specs against the schema here."""
-    for chart in [*figures.values(), charts.funnel_chart(RESULTS, "asb_powers_per_million", KENT)]:
+    for chart in [*figures.values(), funnel_chart(RESULTS, "asb_powers_per_million", KENT)]:
         alt.LayerChart.from_dict(chart.spec, validate=True)
 
 
 def test_funnel_axis_reads_as_numbers_not_exponents() -> None:
-    chart = charts.funnel_chart(RESULTS, "asb_powers_per_million", KENT)
+    chart = funnel_chart(RESULTS, "asb_powers_per_million", KENT)
     labels = re.findall(r">([^<>]*)</text>", chart.svg)
     assert not [label for label in labels if re.fullmatch(r"[\d.]+e[+-]?\d+", label)], labels
     assert any(re.fullmatch(r"\d{1,3}(,\d{3})+", label) for label in labels), labels
@@ -263,7 +264,7 @@ def test_a_chart_that_cannot_be_drawn_is_an_error_naming_it(monkeypatch: pytest.
 
     monkeypatch.setattr(charts, "_BAR_BASES", {})
     monkeypatch.setattr(charts, "_build_bar_base", broken)
-    with pytest.raises(charts.ChartError, match=r"Anti-social behaviour powers used per million population.*"
+    with pytest.raises(chart_parts.ChartError, match=r"Anti-social behaviour powers used per million population.*"
                                                 r"renderer crashed"):
         charts.force_figures(RESULTS, PUB, KENT)
 
@@ -271,7 +272,7 @@ def test_a_chart_that_cannot_be_drawn_is_an_error_naming_it(monkeypatch: pytest.
 def test_chart_text_prints_at_8_pt_or_more(figures: dict[str, Chart]) -> None:
     from peelkit.publish.pdf import chart_scale, print_svg
 
-    for chart in [*figures.values(), charts.funnel_chart(RESULTS, "asb_powers_per_million", KENT)]:
+    for chart in [*figures.values(), funnel_chart(RESULTS, "asb_powers_per_million", KENT)]:
         svg = print_svg(chart.svg)
         sizes = [float(size) for size in re.findall(r'font-size="([\d.]+)px"', svg)]
         assert sizes, chart.id

@@ -74,7 +74,7 @@ def test_no_ski_slope_where_no_force_has_a_figure(tmp_path: Path, data: object) 
 
 
 def test_funnel_plot_names_its_over_dispersion_and_widens(data: object) -> None:
-    from peelkit.publish.charts import funnel_chart
+    from peelkit.publish.funnel import funnel_chart
 
     results = list(data.results)  # type: ignore[attr-defined]
     # The line of forces: the same 1,000 crimes over populations rising tenfold, so rates differ far beyond

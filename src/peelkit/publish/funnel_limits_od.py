@@ -22,7 +22,7 @@ def dispersion_for(indicator: Indicator, method: overdispersion.Method, average:
 
 def limit_rows(indicator: Indicator, dispersion: overdispersion.Dispersion, min_denominator: float,
                max_denominator: float) -> list[dict[str, float]]:
-    """Rows of x (denominator) and the four limits on the indicator's scale, as charts.funnel_limits gives them
+    """Rows of x (denominator) and the four limits on the indicator's scale, as funnel.funnel_limits gives them
     for proportions; a lower limit below zero is drawn at zero (no count is negative)."""
     rows = []
     for x in stats.funnel_x_values(min_denominator, max_denominator, "proportion"):

@@ -245,7 +245,7 @@ def _warm_chart_renderer() -> None:
     import threading
 
     def warm() -> None:
-        from peelkit.publish.charts import render_svg
+        from peelkit.publish.chart_parts import render_svg
 
         try:
             render_svg({"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "data": {"values": []},
@@ -303,7 +303,8 @@ def _build(
 
 def _render_in_pool(data: DataSource, codes: list[str], site: Path, chosen: tuple[str, ...], jobs: int,
                     report: PublishReport, on_force: Callable[[str], None] | None) -> PublicationData:
-    from peelkit.publish.charts import ChartError, bar_bases
+    from peelkit.publish.chart_parts import ChartError
+    from peelkit.publish.charts import bar_bases
 
     # Spawned, not forked: the charts are drawn here by vl-convert, whose runtime threads a forked child would
     # inherit half of.

@@ -268,7 +268,8 @@ def chart_data(data: PublicationData, indicator_id: str, view: str, highlight: s
     """The ranked bar chart or funnel plot of `data` (already restricted to the viewer's forces): the SVG for
     readers without scripts, the Vega-Lite spec for vega-embed, the text alternative and notes."""
     from peelkit.overdispersion import Method
-    from peelkit.publish.charts import force_figure, funnel_chart
+    from peelkit.publish.charts import force_figure
+    from peelkit.publish.funnel import funnel_chart
 
     if view == "funnel":
         chart = funnel_chart(data.results, indicator_id, highlight,
