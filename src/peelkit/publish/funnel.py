@@ -212,8 +212,6 @@ def _funnel_base(indicator_id: str, series: Series, overdispersion: od.Method = 
 
 def _build_funnel_base(indicator_id: str, series: Series, overdispersion: od.Method = "none"
                        ) -> _FunnelBase | str:
-    import altair as alt  # type: ignore[import-untyped,unused-ignore]  # not needed where bases are seeded
-
     indicator = BY_ID[indicator_id]
     ew = series.ew
     points = [f for f in series.shown if f.numerator is not None and f.denominator and f.denominator > 0]
@@ -221,12 +219,40 @@ def _build_funnel_base(indicator_id: str, series: Series, overdispersion: od.Met
         return no_figures_reason([series])
     if ew is None or ew.value is None or not ew.numerator or not ew.denominator:
         return "there is no England and Wales figure to draw the limits around"
+    lines, dispersion, x_max = _limit_lines(indicator, ew, points, overdispersion)
+    synthetic = any(f.synthetic for f in (*series.forces, ew))
+    spec, dots_data = _funnel_spec(indicator, series, points, lines, x_max,
+                                   overdispersion if dispersion else None, synthetic)
+    svg = own_ids(render_svg(spec), f"{indicator_id}_funnel")
+    edits: dict[str, tuple[Edit, ...]] = {}
+    for dot in dots_data:
+        element_edits = highlight_edits(svg, [(mark_start(dot["description"], "circle"), "fill"),
+                                             (mark_start(dot["label_description"], "text mark"), "show")])
+        if element_edits is not None:
+            edits[dot["force"]] = tuple(element_edits)
+    columns = ("Force", indicator.title + (" (%)" if indicator.kind == "proportion" else ""),
+               _denominator_title(indicator))
+    table = [(f.name, f.display, f"{f.denominator:,.0f}") for f in sorted(points, key=lambda f: f.name)]
+    shown = {f.name for f in points}
+    table += [(f.name, DASH, DASH) for f in series.forces if f.name not in shown]
+    table.append(("England and Wales", ew.display, f"{ew.denominator:,.0f}"))
+    return _FunnelBase(title=f"{indicator.title}: funnel plot", spec_json=json.dumps(spec), svg=svg,
+                       columns=columns, rows=tuple(table),
+                       notes=tuple(_funnel_notes(indicator, series, points, dispersion, synthetic)), series=series,
+                       average=ew.value, edits=edits, dispersion=dispersion)
+
+
+def _limit_lines(indicator: Indicator, ew: Fig, points: Sequence[Fig], overdispersion: od.Method
+                 ) -> tuple[list[dict[str, Any]], od.Dispersion | None, float]:
+    """The four control limits as line points across the forces' denominators, the over-dispersion they allow
+    for (if any), and the x axis's end."""
+    assert ew.value is not None and ew.numerator is not None and ew.denominator is not None
     denominators = [f.denominator for f in points if f.denominator]
     dispersion = (funnel_limits_od.dispersion_for(indicator, overdispersion, ew.value,
                                                   [(f.numerator or 0.0, f.denominator or 0.0) for f in points])
                   if overdispersion != "none" else None)
     limits = (funnel_limits_od.limit_rows(indicator, dispersion, min(denominators), max(denominators)) if dispersion
-              else funnel_limits(indicator_id, ew.numerator, ew.denominator, min(denominators), max(denominators)))
+              else funnel_limits(indicator.id, ew.numerator, ew.denominator, min(denominators), max(denominators)))
     x_max = max(denominators) * 1.05
     lines: list[dict[str, Any]] = []
     if indicator.kind == "proportion" or dispersion is not None:
@@ -238,31 +264,38 @@ def _build_funnel_base(indicator_id: str, series: Series, overdispersion: od.Met
             key = ("lower_99_8", "lower_95", "upper_95", "upper_99_8")[int(row["line"])]
             lines.append({"line": _LINES[int(row["line"])], "x": row["x"], "y": row["y"], "limit": key,
                           "events": row["events"]})
-    lines = [r for r in lines if r["x"] <= x_max and math.isfinite(r["y"])]
+    return [r for r in lines if r["x"] <= x_max and math.isfinite(r["y"])], dispersion, x_max
+
+
+def _funnel_spec(indicator: Indicator, series: Series, points: Sequence[Fig], lines: list[dict[str, Any]],
+                 x_max: float, overdispersion: str | None, synthetic: bool
+                 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The Vega-Lite spec (no force highlighted) and the forces' dots it draws."""
+    import altair as alt  # type: ignore[import-untyped,unused-ignore]  # not needed where bases are seeded
+
+    ew = series.ew
+    assert ew is not None and ew.value is not None
+    denominators = [f.denominator for f in points if f.denominator]
     values = [f.value for f in points if f.value is not None]
     at_min = [r["y"] for r in lines if r["x"] >= min(denominators) * 0.5]
     y_low = max(0.0, min([*values, *at_min, ew.value]) * 0.9)
     y_high = max([*values, *at_min, ew.value]) * 1.1
     if indicator.kind == "proportion":
         y_high = min(y_high, indicator.multiplier)
-    average = ew.value
-    synthetic = any(f.synthetic for f in (*series.forces, ew))
-
     denominator_title = lower_first(_denominator_title(indicator))
     dots_data: list[dict[str, Any]] = [
         {"force": f.name, "code": f.code, "x": f.denominator, "value": f.value, "display": f.display,
          "description": f"{f.name}: {f.display} ({denominator_title} {f.denominator:,.0f})",
          "label_description": f"Label: {f.name}"} for f in points]
     is_highlight = f"datum.force === {HIGHLIGHT}"
-    highlight = alt.param(name=HIGHLIGHT, value="")
     # The first layer's axes are the chart's: both are declared on the limit lines too (a layer without them
     # printed the x axis as "1e+6 ... 9e+6"), and in fixed notation: "," alone lets d3 round ticks to one
     # significant digit, "5e+5").
     x_axis = alt.Axis(format=",.0f", labelFontSize=11, titleFontSize=12, tickCount=5, labelOverlap=True)
-    x_scale = alt.Scale(domain=[0, x_max], nice=False)
     y_scale = alt.Scale(domain=[y_low, y_high], nice=False)
     y_axis = alt.Axis(labelFontSize=11, titleFontSize=12)
-    x = alt.X("x:Q", title=_denominator_title(indicator), scale=x_scale, axis=x_axis)
+    x = alt.X("x:Q", title=_denominator_title(indicator), scale=alt.Scale(domain=[0, x_max], nice=False),
+              axis=x_axis)
     y = alt.Y("value:Q", title=value_title(indicator), scale=y_scale, axis=y_axis)
     limit_lines = alt.Chart(alt.NamedData(name="limits")).mark_line(clip=True, strokeWidth=1.5).encode(
         x=x, y=alt.Y("y:Q", title=value_title(indicator), scale=y_scale, axis=y_axis), detail=alt.Detail("line:N"),
@@ -270,7 +303,7 @@ def _build_funnel_base(indicator_id: str, series: Series, overdispersion: od.Met
         color=alt.condition("indexof(datum.limit, '99_8') >= 0", alt.value(LIMIT_99_8), alt.value(LIMIT_95)),
         strokeDash=alt.condition("indexof(datum.limit, '99_8') >= 0", alt.value([1, 0]), alt.value([5, 3])),
     )
-    ew_rule = alt.Chart(inline_data([{"value": average, "text": f"England and Wales: {ew.display}"}]))
+    ew_rule = alt.Chart(inline_data([{"value": ew.value, "text": f"England and Wales: {ew.display}"}]))
     # England and Wales in a wide pale band drawn first, so the control limits (black, on top) stay visible
     # where they run close to it.
     baseline = ew_rule.mark_rule(color=EW_BAND, strokeWidth=3).encode(y=alt.Y("value:Q"))
@@ -289,31 +322,24 @@ def _build_funnel_base(indicator_id: str, series: Series, overdispersion: od.Met
         description=alt.Description("label_description:N"),
     )
     subtitle = [f"{series.label}; 95% (dashed) and 99.8% (solid) control limits around England and Wales"
-                + (f", allowing for over-dispersion ({overdispersion})" if dispersion else "")]
+                + (f", allowing for over-dispersion ({overdispersion})" if overdispersion else "")]
     if synthetic:
         subtitle.append("Synthetic demonstration data, not official statistics")
+    highlight = alt.param(name=HIGHLIGHT, value="")
     chart = (alt.layer(baseline, baseline_text, limit_lines, dots, names).add_params(highlight)
              .properties(width=FUNNEL_WIDTH, height=FUNNEL_HEIGHT,
                          title=alt.Title(f"{indicator.title}: funnel plot", subtitle=subtitle, anchor="start",
                                          fontSize=14, subtitleFontSize=11),
                          description=f"Funnel plot of {indicator.title.lower()}")
              .configure(font=FONT).configure_view(stroke=None))
-    spec = to_spec(chart, {"limits": lines, "forces": dots_data})
-    svg = own_ids(render_svg(spec), f"{indicator_id}_funnel")
+    return to_spec(chart, {"limits": lines, "forces": dots_data}), dots_data
 
-    edits: dict[str, tuple[Edit, ...]] = {}
-    for dot in dots_data:
-        element_edits = highlight_edits(svg, [(mark_start(dot["description"], "circle"), "fill"),
-                                             (mark_start(dot["label_description"], "text mark"), "show")])
-        if element_edits is not None:
-            edits[dot["force"]] = tuple(element_edits)
 
-    columns = ("Force", indicator.title + (" (%)" if indicator.kind == "proportion" else ""),
-               _denominator_title(indicator))
-    table = [(f.name, f.display, f"{f.denominator:,.0f}") for f in sorted(points, key=lambda f: f.name)]
+def _funnel_notes(indicator: Indicator, series: Series, points: Sequence[Fig], dispersion: od.Dispersion | None,
+                  synthetic: bool) -> list[str]:
+    ew = series.ew
+    assert ew is not None and ew.value is not None
     shown = {f.name for f in points}
-    table += [(f.name, DASH, DASH) for f in series.forces if f.name not in shown]
-    table.append(("England and Wales", ew.display, f"{ew.denominator:,.0f}"))
     notes = []
     if synthetic:
         notes.append("Includes synthetic demonstration data: these are not official statistics.")
@@ -323,7 +349,5 @@ def _build_funnel_base(indicator_id: str, series: Series, overdispersion: od.Met
     if dispersion is not None:
         method = f"normal approximation widened by {dispersion.label}"
     notes.append(f"Control limits: {method}, around the England and Wales figure ({ew.display}).")
-    notes += _limits_width_note(indicator, average, points)
-    return _FunnelBase(title=f"{indicator.title}: funnel plot", spec_json=json.dumps(spec), svg=svg,
-                       columns=columns, rows=tuple(table), notes=tuple(notes), series=series,
-                       average=average, edits=edits, dispersion=dispersion)
+    notes += _limits_width_note(indicator, ew.value, points)
+    return notes
