@@ -263,10 +263,30 @@ def test_a_chart_that_cannot_be_drawn_is_an_error_naming_it(monkeypatch: pytest.
         raise ValueError("renderer crashed")
 
     monkeypatch.setattr(charts, "_BAR_BASES", {})
-    monkeypatch.setattr(charts, "_build_bar_base", broken)
+    monkeypatch.setattr(charts, "_bar_layout", broken)
     with pytest.raises(chart_parts.ChartError, match=r"Anti-social behaviour powers used per million population.*"
                                                 r"renderer crashed"):
         charts.force_figures(RESULTS, PUB, KENT)
+
+
+def test_bar_bases_render_while_the_next_spec_is_built_and_match_one_by_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The publisher's pipelined drawing gives the same base charts as drawing each on demand, and a chart that
+    vl-convert cannot render is an error naming that chart."""
+    monkeypatch.setattr(charts, "_BAR_BASES", {})
+    drawn = charts.bar_bases(RESULTS, PUB)
+    assert {key[0] for key in drawn} == set(charts.FIGURES_BY_FORCE) & set(PUB.periods)
+    monkeypatch.setattr(charts, "_BAR_BASES", {})
+    one_by_one = {(key[0], key[1]): charts._bar_base(key[0], key[1]) for key in drawn}
+    assert one_by_one == drawn
+
+    def crashed(spec: object) -> str:
+        raise RuntimeError("vl-convert crashed")
+
+    monkeypatch.setattr(charts, "_BAR_BASES", {})
+    monkeypatch.setattr(charts, "render_svg", crashed)
+    with pytest.raises(chart_parts.ChartError, match=r"could not be drawn: RuntimeError: vl-convert crashed"):
+        charts.bar_bases(RESULTS, PUB)
 
 
 def test_chart_text_prints_at_8_pt_or_more(figures: dict[str, Chart]) -> None:

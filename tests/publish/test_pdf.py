@@ -171,7 +171,7 @@ def test_publish_names_the_force_whose_pdf_failed(fixture_data: PublicationData,
         raise ValueError("renderer crashed")
 
     monkeypatch.setattr(charts, "_BAR_BASES", {})
-    monkeypatch.setattr(charts, "_build_bar_base", broken)
+    monkeypatch.setattr(charts, "_bar_layout", broken)
     (tmp_path / "forces").mkdir()
     with pytest.raises(PublishError, match=r"Kent: the charts stage failed: ChartError: the chart "
                                            r"'Anti-social behaviour powers used per million population'"):
@@ -190,7 +190,7 @@ def test_a_chart_that_cannot_be_drawn_stops_a_parallel_publish(fixture_data: Pub
         raise ValueError("renderer crashed")
 
     monkeypatch.setattr(charts, "_BAR_BASES", {})
-    monkeypatch.setattr(charts, "_build_bar_base", broken)
+    monkeypatch.setattr(charts, "_bar_layout", broken)
     with pytest.raises(PublishError, match=r"every force: the chart 'Anti-social behaviour powers used"):
         publish(fixture_data, tmp_path / "site", formats=("html", "pdf"), force_codes=[WARKS, KENT], jobs=2)
     assert not (tmp_path / "site").exists() and not list(tmp_path.glob(".site.site-*"))

@@ -17,13 +17,13 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from cachetools import LRUCache
 
-from peelkit import forces
 from peelkit.indicators.catalogue import BY_ID, Indicator
 from peelkit.indicators.display import DASH
 from peelkit.indicators.engine import Result
@@ -113,11 +113,9 @@ def force_figures(results: list[Result], publication: Publication, force_code: s
 def force_figure(results: list[Result], publication: Publication, indicator_id: str, force_code: str) -> Chart:
     """One ranked bar chart (see force_figures)."""
     indicator = BY_ID[indicator_id]
-    periods_of = publication.periods.get(indicator_id)
-    if periods_of is None:
+    series = _indicator_series(results, publication, indicator_id)
+    if series is None:
         return empty_chart(indicator_id, indicator.title, f"the publication {publication.id} does not include it")
-    periods = sorted([*periods_of.compare_with, periods_of.main])
-    series = series_of(results, indicator_id, periods)
     base = _bar_base(indicator_id, series)
     if isinstance(base, str):
         columns = ("Force", *(s.label for s in series))
@@ -143,32 +141,81 @@ BarBases = MutableMapping[tuple[str, tuple[Series, ...]], "_BarBase | str"]
 _BAR_BASES: BarBases = LRUCache(maxsize=64)
 
 
+def _indicator_series(results: list[Result], publication: Publication, indicator_id: str
+                      ) -> tuple[Series, ...] | None:
+    """The indicator's periods in the publication (earliest first), or None if it does not include it."""
+    periods_of = publication.periods.get(indicator_id)
+    if periods_of is None:
+        return None
+    return series_of(results, indicator_id, sorted([*periods_of.compare_with, periods_of.main]))
+
+
 def _bar_base(indicator_id: str, all_series: tuple[Series, ...]) -> _BarBase | str:
     """The chart with no force highlighted, or why there is none."""
     key = (indicator_id, all_series)
     if key not in _BAR_BASES:
-        try:
-            _BAR_BASES[key] = _build_bar_base(indicator_id, all_series)
-        except Exception as error:  # never printed into an official report: the publish stops, naming the chart
-            raise ChartError(f"the chart {BY_ID[indicator_id].title!r} could not be drawn: "
-                             f"{type(error).__name__}: {error}") from error
+        with _naming_the_chart(indicator_id):
+            layout = _bar_layout(indicator_id, all_series)
+            _BAR_BASES[key] = layout if isinstance(layout, str) else _bar_finish(layout, render_svg(layout.spec))
     return _BAR_BASES[key]
+
+
+@contextmanager
+def _naming_the_chart(indicator_id: str) -> Iterator[None]:
+    try:
+        yield
+    except Exception as error:  # never printed into an official report: the publish stops, naming the chart
+        raise ChartError(f"the chart {BY_ID[indicator_id].title!r} could not be drawn: "
+                         f"{type(error).__name__}: {error}") from error
 
 
 def bar_bases(results: list[Result], publication: Publication) -> BarBases:
     """Every figure-by-force base chart of the publication, drawn now: a publisher draws them once and hands
-    them to its worker processes (seed_bar_bases) instead of each worker drawing them again."""
-    any_force = forces.forces()[0].code
-    force_figures(results, publication, any_force)
-    wanted = set(FIGURES_BY_FORCE)
-    return {key: base for key, base in _BAR_BASES.items() if key[0] in wanted}
+    them to its worker processes (seed_bar_bases) instead of each worker drawing them again.
+
+    Pipelined: vl-convert renders one chart on a thread of its own (outside the GIL) while Altair builds the
+    next chart's spec here, so drawing all four costs about the larger of the two, not their sum."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    drawn: BarBases = {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="peel-chart-render") as renderer:
+        pending = []
+        for indicator_id in FIGURES_BY_FORCE:
+            series = _indicator_series(results, publication, indicator_id)
+            if series is None:
+                continue
+            with _naming_the_chart(indicator_id):
+                layout = _bar_layout(indicator_id, series)
+            if isinstance(layout, str):
+                drawn[(indicator_id, series)] = layout
+            else:
+                pending.append((indicator_id, series, layout, renderer.submit(render_svg, layout.spec)))
+        for indicator_id, series, layout, svg in pending:
+            with _naming_the_chart(indicator_id):
+                drawn[(indicator_id, series)] = _bar_finish(layout, svg.result())
+    _BAR_BASES.update(drawn)
+    return drawn
 
 
 def seed_bar_bases(bases: BarBases) -> None:
     _BAR_BASES.update(bases)
 
 
-def _build_bar_base(indicator_id: str, all_series: tuple[Series, ...]) -> _BarBase | str:
+@dataclass(frozen=True)
+class _BarLayout:
+    """A bar chart before vl-convert has drawn it: its spec and what the highlight edits and table need."""
+
+    indicator_id: str
+    all_series: tuple[Series, ...]
+    series: tuple[Series, ...]  # the periods with figures
+    order: tuple[str, ...]
+    rows: tuple[dict[str, Any], ...]
+    values: dict[str, dict[str, Fig]]
+    synthetic: bool
+    spec: dict[str, Any]
+
+
+def _bar_layout(indicator_id: str, all_series: tuple[Series, ...]) -> _BarLayout | str:
     indicator = BY_ID[indicator_id]
     series = tuple(s for s in all_series if s.shown)
     if not series:
@@ -185,54 +232,55 @@ def _build_bar_base(indicator_id: str, all_series: tuple[Series, ...]) -> _BarBa
     order = tuple(sorted(values, key=lambda n: (latest_value.get(n) is None, -(latest_value.get(n) or 0.0), n)))
 
     n_series = len(series)
-    fills = OTHER_FILLS[-n_series:]
-    highlight_fills = HIGHLIGHT_FILLS[-n_series:]
     rows: list[dict[str, Any]] = []
-    for s, fill, highlight_fill in zip(series, fills, highlight_fills, strict=True):
+    for s, fill, highlight_fill in zip(series, OTHER_FILLS[-n_series:], HIGHLIGHT_FILLS[-n_series:], strict=True):
         for fig in s.shown:
             description = f"{fig.name}, {s.label}: {fig.display}"
             rows.append({"force": fig.name, "code": fig.code, "period": s.label, "value": fig.value,
                          "display": fig.display, "description": description, "fill": fill,
                          "highlight_fill": highlight_fill, "label_description": f"Value label: {description}"})
-
     ew_rows = []
     for index, s in enumerate(reversed(series)):
         if s.ew is not None and s.ew.value is not None:
             ew_rows.append({"value": s.ew.value, "latest": index == 0,
                             "text": f"England and Wales{' ' + s.short if n_series > 1 else ''}: {s.ew.display}",
                             "dy": -6 - 14 * index})
-
     spec = to_spec(_bar_spec(indicator, series, ew_rows, order, synthetic), {"forces": rows})
-    svg = own_ids(render_svg(spec), indicator_id)
+    return _BarLayout(indicator_id, all_series, series, order, tuple(rows), values, synthetic, spec)
 
+
+def _bar_finish(layout: _BarLayout, rendered: str) -> _BarBase:
+    """The base chart from its layout and vl-convert's SVG of it."""
+    indicator_id, series, order = layout.indicator_id, layout.series, layout.order
+    svg = own_ids(rendered, indicator_id)
     # The edits that turn the base SVG into the one rendered with a force highlighted.
     edits: dict[str, tuple[Edit, ...]] = {}
     for name in order:
         axis_label = Edit(f'font-weight="normal" fill="#000" opacity="1">{svg_text(name)}</text>',
-                           f'font-weight="bold" fill="#000" opacity="1">{svg_text(ARROW + name)}</text>')
+                          f'font-weight="bold" fill="#000" opacity="1">{svg_text(ARROW + name)}</text>')
         element_edits = highlight_edits(svg, [
-            *((mark_start(r["description"], "bar"), "fill") for r in rows if r["force"] == name),
-            *((mark_start(r["label_description"], "text mark"), "show") for r in rows if r["force"] == name)])
+            *((mark_start(r["description"], "bar"), "fill") for r in layout.rows if r["force"] == name),
+            *((mark_start(r["label_description"], "text mark"), "show") for r in layout.rows if r["force"] == name)])
         if element_edits is not None:
             edits[name] = (axis_label, *element_edits)
 
     columns = ("Force", *(s.label for s in series))
     table: list[tuple[str, ...]] = []
     for name in order:
-        table.append((name, *(values[name][s.label].display if s.label in values[name] else DASH for s in series)))
-    not_shown = sorted({f.name for s in all_series for f in s.forces} - set(order))
+        table.append((name, *(layout.values[name][s.label].display if s.label in layout.values[name] else DASH
+                              for s in series)))
+    not_shown = sorted({f.name for s in layout.all_series for f in s.forces} - set(order))
     by_name: dict[str, dict[str, Fig]] = {}
-    for s in all_series:
+    for s in layout.all_series:
         for fig in s.forces:
             by_name.setdefault(fig.name, {})[s.label] = fig
     for name in not_shown:
         table.append((name, *(by_name[name][s.label].display if s.label in by_name[name] else DASH
                               for s in series)))
     table.append(("England and Wales", *(s.ew.display if s.ew else DASH for s in series)))
-
-    notes = _bar_notes(all_series, series, order, synthetic)
-    return _BarBase(indicator_id, indicator.title, json.dumps(spec), svg, order, columns, tuple(table),
-                    tuple(notes), series, edits)
+    notes = _bar_notes(layout.all_series, series, order, layout.synthetic)
+    return _BarBase(indicator_id, BY_ID[indicator_id].title, json.dumps(layout.spec), svg, order, columns,
+                    tuple(table), tuple(notes), series, edits)
 
 
 def _bar_spec(indicator: Indicator, series: Sequence[Series], ew_rows: list[dict[str, Any]],
