@@ -19,40 +19,8 @@ from peelkit import stats
 from peelkit.indicators.catalogue import BY_ID, Indicator
 from peelkit.indicators.display import DASH
 from peelkit.indicators.engine import Result
+from peelkit.publish import chart_parts as parts
 from peelkit.publish import funnel_limits_od
-from peelkit.publish.chart_parts import (
-    EW_BAND,
-    FONT,
-    FUNNEL_HEIGHT,
-    FUNNEL_WIDTH,
-    HIGHLIGHT,
-    HIGHLIGHT_FILLS,
-    LIMIT_95,
-    LIMIT_99_8,
-    OUTLINE,
-    POINT_FILL,
-    ChartError,
-    Edit,
-    Fig,
-    Series,
-    apply_edits,
-    during,
-    empty_chart,
-    force_name_in,
-    grouped_notes,
-    highlight_edits,
-    inline_data,
-    lower_first,
-    mark_start,
-    no_figures_reason,
-    own_ids,
-    render_svg,
-    series_of,
-    short_note,
-    to_spec,
-    value_title,
-    with_highlight,
-)
 from peelkit.publish.model import Chart
 
 # ------------------------------------------------------------------------------------------ funnel plots
@@ -68,9 +36,9 @@ class _FunnelBase:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     notes: tuple[str, ...]
-    series: Series
+    series: parts.Series
     average: float  # England and Wales, on the indicator's scale
-    edits: dict[str, tuple[Edit, ...]]
+    edits: dict[str, tuple[parts.Edit, ...]]
     dispersion: od.Dispersion | None = None  # the over-dispersion the limits allow for, if any
 
 
@@ -85,21 +53,21 @@ def funnel_chart(results: list[Result], indicator_id: str, force_code: str,
     title = f"{indicator.title}: funnel plot"
     periods = sorted({r.period for r in results if r.indicator == indicator_id})
     if not periods:
-        return empty_chart(chart_id, title, "no results were computed for this indicator")
+        return parts.empty_chart(chart_id, title, "no results were computed for this indicator")
     if indicator.kind == "change":
-        return empty_chart(chart_id, title, "a funnel plot is drawn for rates and proportions only")
-    series = series_of(results, indicator_id, periods[-1:])[0]
+        return parts.empty_chart(chart_id, title, "a funnel plot is drawn for rates and proportions only")
+    series = parts.series_of(results, indicator_id, periods[-1:])[0]
     base = _funnel_base(indicator_id, series, overdispersion)
     if isinstance(base, str):
-        return empty_chart(chart_id, title, base)
-    name = force_name_in([series], force_code)
-    spec = with_highlight(json.loads(base.spec_json), name)
+        return parts.empty_chart(chart_id, title, base)
+    name = parts.force_name_in([series], force_code)
+    spec = parts.with_highlight(json.loads(base.spec_json), name)
     svg = base.svg
     if name in base.edits:
-        edited = apply_edits(base.svg, base.edits[name])
+        edited = parts.apply_edits(base.svg, base.edits[name])
         if edited is None:
             log.warning("funnel %s: highlight edits did not apply for %s; rendering in full", indicator_id, name)
-            edited = own_ids(render_svg(spec), chart_id)
+            edited = parts.own_ids(parts.render_svg(spec), chart_id)
         svg = edited
     fig = next((f for f in series.forces if f.code == force_code), None)
     ew = series.ew
@@ -107,19 +75,19 @@ def funnel_chart(results: list[Result], indicator_id: str, force_code: str,
         limits = (_limits_at(indicator, base.average, fig) if base.dispersion is None or not fig.denominator
                   else funnel_limits_od.limits_at(indicator, base.dispersion, fig.denominator))
         where = _funnel_position(fig.value, limits)
-        alt_text = (f"Funnel plot of {indicator.title.lower()} {during(series.period)} against "
-                    f"{lower_first(_denominator_title(indicator))}. {fig.name}: {fig.display}, {where} "
+        alt_text = (f"Funnel plot of {indicator.title.lower()} {parts.during(series.period)} against "
+                    f"{parts.lower_first(_denominator_title(indicator))}. {fig.name}: {fig.display}, {where} "
                     f"England and Wales ({ew.display if ew else DASH}).")
     elif fig is not None:
-        alt_text = (f"Funnel plot of {indicator.title.lower()} {during(series.period)}. {fig.name} is not shown: "
-                    f"{short_note(fig.note)}")
+        alt_text = (f"Funnel plot of {indicator.title.lower()} {parts.during(series.period)}. {fig.name} is not shown: "
+                    f"{parts.short_note(fig.note)}")
     else:
-        alt_text = f"Funnel plot of {indicator.title.lower()} {during(series.period)} for every force."
+        alt_text = f"Funnel plot of {indicator.title.lower()} {parts.during(series.period)} for every force."
     return Chart(id=chart_id, title=base.title, spec=spec, svg=svg, alt_text=alt_text, table_columns=base.columns,
                  table_rows=base.rows, notes=base.notes)
 
 
-def _limits_at(indicator: Indicator, average: float, fig: Fig) -> tuple[float, float, float, float] | None:
+def _limits_at(indicator: Indicator, average: float, fig: parts.Fig) -> tuple[float, float, float, float] | None:
     """(lower 99.8%, lower 95%, upper 95%, upper 99.8%) at the force's denominator."""
     if fig.denominator is None or fig.denominator <= 0 or fig.numerator is None:
         return None
@@ -136,7 +104,7 @@ def _limits_at(indicator: Indicator, average: float, fig: Fig) -> tuple[float, f
     return lo3 * scale, lo2 * scale, hi2 * scale, hi3 * scale
 
 
-def _limits_width_note(indicator: Indicator, average: float, points: Sequence[Fig]) -> list[str]:
+def _limits_width_note(indicator: Indicator, average: float, points: Sequence[parts.Fig]) -> list[str]:
     """How far apart the 99.8% limits are where they are widest (the smallest denominator shown): where the
     forces are large they run within a line's width of England and Wales, and the reader should be told."""
     smallest = min(points, key=lambda f: f.denominator or math.inf)
@@ -202,32 +170,32 @@ _LINES = ("Lower 99.8% limit", "Lower 95% limit", "Upper 95% limit", "Upper 99.8
 
 
 @cached(LRUCache(maxsize=32))
-def _funnel_base(indicator_id: str, series: Series, overdispersion: od.Method = "none") -> _FunnelBase | str:
+def _funnel_base(indicator_id: str, series: parts.Series, overdispersion: od.Method = "none") -> _FunnelBase | str:
     try:
         return _build_funnel_base(indicator_id, series, overdispersion)
     except Exception as error:  # no "could not be drawn" in place of a figure: the caller is told, by chart
-        raise ChartError(f"the funnel plot of {BY_ID[indicator_id].title!r} could not be drawn: "
+        raise parts.ChartError(f"the funnel plot of {BY_ID[indicator_id].title!r} could not be drawn: "
                          f"{type(error).__name__}: {error}") from error
 
 
-def _build_funnel_base(indicator_id: str, series: Series, overdispersion: od.Method = "none"
+def _build_funnel_base(indicator_id: str, series: parts.Series, overdispersion: od.Method = "none"
                        ) -> _FunnelBase | str:
     indicator = BY_ID[indicator_id]
     ew = series.ew
     points = [f for f in series.shown if f.numerator is not None and f.denominator and f.denominator > 0]
     if not points:
-        return no_figures_reason([series])
+        return parts.no_figures_reason([series])
     if ew is None or ew.value is None or not ew.numerator or not ew.denominator:
         return "there is no England and Wales figure to draw the limits around"
     lines, dispersion, x_max = _limit_lines(indicator, ew, points, overdispersion)
     synthetic = any(f.synthetic for f in (*series.forces, ew))
     spec, dots_data = _funnel_spec(indicator, series, points, lines, x_max,
                                    overdispersion if dispersion else None, synthetic)
-    svg = own_ids(render_svg(spec), f"{indicator_id}_funnel")
-    edits: dict[str, tuple[Edit, ...]] = {}
+    svg = parts.own_ids(parts.render_svg(spec), f"{indicator_id}_funnel")
+    edits: dict[str, tuple[parts.Edit, ...]] = {}
     for dot in dots_data:
-        element_edits = highlight_edits(svg, [(mark_start(dot["description"], "circle"), "fill"),
-                                             (mark_start(dot["label_description"], "text mark"), "show")])
+        element_edits = parts.highlight_edits(svg, [(parts.mark_start(dot["description"], "circle"), "fill"),
+                                             (parts.mark_start(dot["label_description"], "text mark"), "show")])
         if element_edits is not None:
             edits[dot["force"]] = tuple(element_edits)
     columns = ("Force", indicator.title + (" (%)" if indicator.kind == "proportion" else ""),
@@ -242,7 +210,7 @@ def _build_funnel_base(indicator_id: str, series: Series, overdispersion: od.Met
                        average=ew.value, edits=edits, dispersion=dispersion)
 
 
-def _limit_lines(indicator: Indicator, ew: Fig, points: Sequence[Fig], overdispersion: od.Method
+def _limit_lines(indicator: Indicator, ew: parts.Fig, points: Sequence[parts.Fig], overdispersion: od.Method
                  ) -> tuple[list[dict[str, Any]], od.Dispersion | None, float]:
     """The four control limits as line points across the forces' denominators, the over-dispersion they allow
     for (if any), and the x axis's end."""
@@ -267,7 +235,7 @@ def _limit_lines(indicator: Indicator, ew: Fig, points: Sequence[Fig], overdispe
     return [r for r in lines if r["x"] <= x_max and math.isfinite(r["y"])], dispersion, x_max
 
 
-def _funnel_spec(indicator: Indicator, series: Series, points: Sequence[Fig], lines: list[dict[str, Any]],
+def _funnel_spec(indicator: Indicator, series: parts.Series, points: Sequence[parts.Fig], lines: list[dict[str, Any]],
                  x_max: float, overdispersion: str | None, synthetic: bool
                  ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The Vega-Lite spec (no force highlighted) and the forces' dots it draws."""
@@ -282,12 +250,12 @@ def _funnel_spec(indicator: Indicator, series: Series, points: Sequence[Fig], li
     y_high = max([*values, *at_min, ew.value]) * 1.1
     if indicator.kind == "proportion":
         y_high = min(y_high, indicator.multiplier)
-    denominator_title = lower_first(_denominator_title(indicator))
+    denominator_title = parts.lower_first(_denominator_title(indicator))
     dots_data: list[dict[str, Any]] = [
         {"force": f.name, "code": f.code, "x": f.denominator, "value": f.value, "display": f.display,
          "description": f"{f.name}: {f.display} ({denominator_title} {f.denominator:,.0f})",
          "label_description": f"Label: {f.name}"} for f in points]
-    is_highlight = f"datum.force === {HIGHLIGHT}"
+    is_highlight = f"datum.force === {parts.HIGHLIGHT}"
     # The first layer's axes are the chart's: both are declared on the limit lines too (a layer without them
     # printed the x axis as "1e+6 ... 9e+6"), and in fixed notation: "," alone lets d3 round ticks to one
     # significant digit, "5e+5").
@@ -296,24 +264,26 @@ def _funnel_spec(indicator: Indicator, series: Series, points: Sequence[Fig], li
     y_axis = alt.Axis(labelFontSize=11, titleFontSize=12)
     x = alt.X("x:Q", title=_denominator_title(indicator), scale=alt.Scale(domain=[0, x_max], nice=False),
               axis=x_axis)
-    y = alt.Y("value:Q", title=value_title(indicator), scale=y_scale, axis=y_axis)
+    y = alt.Y("value:Q", title=parts.value_title(indicator), scale=y_scale, axis=y_axis)
     limit_lines = alt.Chart(alt.NamedData(name="limits")).mark_line(clip=True, strokeWidth=1.5).encode(
-        x=x, y=alt.Y("y:Q", title=value_title(indicator), scale=y_scale, axis=y_axis), detail=alt.Detail("line:N"),
+        x=x, y=alt.Y("y:Q", title=parts.value_title(indicator), scale=y_scale, axis=y_axis),
+        detail=alt.Detail("line:N"),
         order=alt.Order("x:Q"),
-        color=alt.condition("indexof(datum.limit, '99_8') >= 0", alt.value(LIMIT_99_8), alt.value(LIMIT_95)),
+        color=alt.condition("indexof(datum.limit, '99_8') >= 0", alt.value(parts.LIMIT_99_8),
+                            alt.value(parts.LIMIT_95)),
         strokeDash=alt.condition("indexof(datum.limit, '99_8') >= 0", alt.value([1, 0]), alt.value([5, 3])),
     )
-    ew_rule = alt.Chart(inline_data([{"value": ew.value, "text": f"England and Wales: {ew.display}"}]))
+    ew_rule = alt.Chart(parts.inline_data([{"value": ew.value, "text": f"England and Wales: {ew.display}"}]))
     # England and Wales in a wide pale band drawn first, so the control limits (black, on top) stay visible
     # where they run close to it.
-    baseline = ew_rule.mark_rule(color=EW_BAND, strokeWidth=3).encode(y=alt.Y("value:Q"))
+    baseline = ew_rule.mark_rule(color=parts.EW_BAND, strokeWidth=3).encode(y=alt.Y("value:Q"))
     baseline_text = ew_rule.mark_text(align="right", baseline="bottom", dy=-3, fontSize=11).encode(
-        y=alt.Y("value:Q"), x=alt.value(FUNNEL_WIDTH), text=alt.Text("text:N"))
+        y=alt.Y("value:Q"), x=alt.value(parts.FUNNEL_WIDTH), text=alt.Text("text:N"))
     data = alt.NamedData(name="forces")
     dots = alt.Chart(data).mark_circle(size=40, opacity=1).encode(
         x=x, y=y,
-        fill=alt.condition(is_highlight, alt.value(HIGHLIGHT_FILLS[1]), alt.value(POINT_FILL)),
-        stroke=alt.condition(is_highlight, alt.value(OUTLINE), alt.value(None)),
+        fill=alt.condition(is_highlight, alt.value(parts.HIGHLIGHT_FILLS[1]), alt.value(parts.POINT_FILL)),
+        stroke=alt.condition(is_highlight, alt.value(parts.OUTLINE), alt.value(None)),
         description=alt.Description("description:N"),
     )
     names = alt.Chart(data).mark_text(align="left", baseline="middle", dx=7, fontSize=11, fontWeight="bold").encode(
@@ -325,25 +295,25 @@ def _funnel_spec(indicator: Indicator, series: Series, points: Sequence[Fig], li
                 + (f", allowing for over-dispersion ({overdispersion})" if overdispersion else "")]
     if synthetic:
         subtitle.append("Synthetic demonstration data, not official statistics")
-    highlight = alt.param(name=HIGHLIGHT, value="")
+    highlight = alt.param(name=parts.HIGHLIGHT, value="")
     chart = (alt.layer(baseline, baseline_text, limit_lines, dots, names).add_params(highlight)
-             .properties(width=FUNNEL_WIDTH, height=FUNNEL_HEIGHT,
+             .properties(width=parts.FUNNEL_WIDTH, height=parts.FUNNEL_HEIGHT,
                          title=alt.Title(f"{indicator.title}: funnel plot", subtitle=subtitle, anchor="start",
                                          fontSize=14, subtitleFontSize=11),
                          description=f"Funnel plot of {indicator.title.lower()}")
-             .configure(font=FONT).configure_view(stroke=None))
-    return to_spec(chart, {"limits": lines, "forces": dots_data}), dots_data
+             .configure(font=parts.FONT).configure_view(stroke=None))
+    return parts.to_spec(chart, {"limits": lines, "forces": dots_data}), dots_data
 
 
-def _funnel_notes(indicator: Indicator, series: Series, points: Sequence[Fig], dispersion: od.Dispersion | None,
-                  synthetic: bool) -> list[str]:
+def _funnel_notes(indicator: Indicator, series: parts.Series, points: Sequence[parts.Fig],
+                  dispersion: od.Dispersion | None, synthetic: bool) -> list[str]:
     ew = series.ew
     assert ew is not None and ew.value is not None
     shown = {f.name for f in points}
     notes = []
     if synthetic:
         notes.append("Includes synthetic demonstration data: these are not official statistics.")
-    notes += grouped_notes("Not shown", [f for f in series.forces if f.name not in shown])
+    notes += parts.grouped_notes("Not shown", [f for f in series.forces if f.name not in shown])
     method = ("Poisson (exact) limits, as Fingertips" if indicator.kind == "rate"
               else "binomial (Wilson score) limits, as Fingertips")
     if dispersion is not None:
