@@ -65,18 +65,23 @@ def load_publication_data(warehouse_path: Path | None, ledger_url: str | None,
                           publication: Publication | str) -> PublicationData:
     """Evaluate the publication's indicators once (main and earlier periods), read its input files from the
     warehouse's `imports`, and every force's ledger content (plain dicts and lists: picklable)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     pub = load_publication(publication) if isinstance(publication, str) else publication
-    con = warehouse.connect(warehouse_path, read_only=True)
-    try:
-        engine = Engine(con, pub)
-        results = engine.evaluate_all(include_earlier=True)
-        peer_groups, _why = engine.peer_groups()
-        sources = _sources(con, pub)
-    finally:
-        con.close()
-    synthetic = any(s.synthetic for s in sources) or any(_is_synthetic(r) for r in results)
-    return PublicationData(publication=pub, results=results, sources=sources, synthetic=synthetic,
-                           ledger=load_ledger(ledger_url, pub), peer_groups=peer_groups)
+    # The ledger is read on a thread of its own while DuckDB (which runs outside the GIL) evaluates the figures.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="peel-ledger-read") as reader:
+        ledger = reader.submit(load_ledger, ledger_url, pub)
+        con = warehouse.connect(warehouse_path, read_only=True)
+        try:
+            engine = Engine(con, pub)
+            results = engine.evaluate_all(include_earlier=True)
+            peer_groups, _why = engine.peer_groups()
+            sources = _sources(con, pub)
+        finally:
+            con.close()
+        synthetic = any(s.synthetic for s in sources) or any(_is_synthetic(r) for r in results)
+        return PublicationData(publication=pub, results=results, sources=sources, synthetic=synthetic,
+                               ledger=ledger.result(), peer_groups=peer_groups)
 
 
 def _is_synthetic(result: Result) -> bool:
