@@ -8,6 +8,10 @@ The return's vintage is its submission date (a field of the return): `YYYY-MM-DD
 Nth return of the same force submitted that day, so a resubmission never clashes with the earlier one, which
 stays in the warehouse as history. A file marked as synthetic demonstration data is read like any other; the
 import records it in a note (`peel returns import` and `peel returns demo` flag such imports as synthetic).
+
+The package: `items` (what each publication asks forces for) and `layout` (where it sits in the file), which
+the template writer in `peelkit.returns` shares; `parse` (XLSX or CSV into rows), `validate` (the checks);
+here, recognising a return, staging it and numbering its vintage.
 """
 
 from __future__ import annotations

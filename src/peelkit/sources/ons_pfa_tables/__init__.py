@@ -4,6 +4,9 @@ Each release holds a few tables ('Table P1', 'Table P7 ', ...). Table numbers ch
 each table is identified by the title text in cell A1. Loaded: recorded crime numbers by offence group,
 anti-social behaviour incidents by year, mid-year population and household estimates. Percentage changes,
 rates, knife-crime breakdowns and survey (CSEW) estimates are derived or out of scope and are skipped.
+
+The package: `labels` (table titles, periods, footnote marks, areas by code or name), `table` (one table into
+facts); here, recognising the workbook and reading each table of it.
 """
 
 from __future__ import annotations

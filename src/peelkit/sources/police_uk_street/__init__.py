@@ -5,6 +5,9 @@ per batch inserts every file's rows straight into `street_records` (inside the i
 still all or nothing), structural problems (field counts, encoding, unreadable months and coordinates)
 land in a DuckDB rejects table, and every other check is one SQL aggregate grouped by file. Python only
 sees counts, distinct force names and example rows.
+
+The package: `scan` (the file layout, the head read in Python, the read_csv options), `problems` (rejected
+lines, per-file summaries, example rows); here, the batch scan, the checks per file and the staged facts.
 """
 
 from __future__ import annotations
