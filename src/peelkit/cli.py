@@ -24,8 +24,8 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Import and inspect the official data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-from peelkit.checks.cli import checks_app, queries_app, returns_status_command, signoff_command  # noqa: E402
 from peelkit.ledger.cli import ledger_app  # noqa: E402
+from peelkit.ledger.queries_cli import checks_app, queries_app, returns_status_command, signoff_command  # noqa: E402
 from peelkit.returns.cli import returns_app  # noqa: E402
 
 app.add_typer(ledger_app, name="ledger")

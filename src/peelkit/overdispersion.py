@@ -71,7 +71,7 @@ class Dispersion:
 
     def limits(self, s: float, confidence: float) -> tuple[float, float]:
         """Lower and upper funnel limits for a unit with null standard error `s`."""
-        half = stats._z(confidence) * self.standard_error(s)
+        half = stats.z_score(confidence) * self.standard_error(s)
         return self.target - half, self.target + half
 
 

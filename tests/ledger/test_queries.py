@@ -12,7 +12,6 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from peelkit import config
-from peelkit.checks.cli import checks_app, queries_app, returns_status_command, signoff_command
 from peelkit.checks.registry import CheckFinding
 from peelkit.errors import PeelError
 from peelkit.ledger.base import AuditLog, ConflictError
@@ -27,6 +26,7 @@ from peelkit.ledger.queries import (
     return_status,
     sign_off,
 )
+from peelkit.ledger.queries_cli import checks_app, queries_app, returns_status_command, signoff_command
 from tests.checks.world import AT17, Y17, World, code
 
 PUB = "peel-effectiveness-2017"

@@ -22,7 +22,7 @@ from peelkit.returns.demo import (
     run_demo,
     write_demo,
 )
-from peelkit.returns.items import PEEL_2017
+from peelkit.sources.force_return.items import PEEL_2017
 from tests.helpers import query
 
 runner = CliRunner()

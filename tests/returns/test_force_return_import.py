@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 from peelkit import forces
 from peelkit.importer import recognise
 from peelkit.returns.cli import returns_app
-from peelkit.returns.items import PEEL_2017
-from peelkit.returns.template import COVER_SHEET, write_return
+from peelkit.returns.template import write_return
 from peelkit.sources import force_return, sniff
+from peelkit.sources.force_return.items import PEEL_2017
+from peelkit.sources.force_return.layout import COVER_SHEET
 from tests.helpers import codes, load, load_fails, query
 
 runner = CliRunner()

@@ -10,9 +10,10 @@ from typer.testing import CliRunner
 
 from peelkit import forces
 from peelkit.returns.cli import returns_app
-from peelkit.returns.items import PEEL_2017, return_spec
-from peelkit.returns.template import COVER_SHEET, CSV_COLUMNS, instructions_path, write_return
+from peelkit.returns.template import instructions_path, write_return
 from peelkit.sources import force_return  # noqa: F401  (registers the source)
+from peelkit.sources.force_return.items import PEEL_2017, return_spec
+from peelkit.sources.force_return.layout import COVER_SHEET, CSV_COLUMNS
 from tests.helpers import codes, load_fails
 
 runner = CliRunner()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from peelkit import forces
-from peelkit.sources.ons_pfa_tables import asb_period, clean_label, column_letter, title_period_end
+from peelkit.sources.ons_pfa_tables.labels import asb_period, clean_label, column_letter, title_period_end
 from tests.helpers import codes, load, load_fails, query, write
 
 Row = list[object]

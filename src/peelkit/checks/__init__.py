@@ -1,5 +1,6 @@
 """Data-quality checks: named rules in a registry, run against the warehouse for a publication, whose findings
-become data queries in the ledger (see `peelkit.checks.runner.run_checks` and `peelkit.checks.cli`)."""
+become data queries in the ledger (see `peelkit.checks.runner.run_checks`; the ledger's `queries` and
+`queries_cli` turn findings into queries: checks know nothing of the ledger)."""
 
 from __future__ import annotations
 

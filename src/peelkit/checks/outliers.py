@@ -88,8 +88,9 @@ def _population(ctx: CheckContext, code: str, indicator_id: str, population: dic
     return population.get(code)
 
 
-def _judge(ctx: CheckContext, item: str, indicator: Indicator, period: Period,
-           population: dict[str, float]) -> Iterator[CheckFinding]:
+def _units(ctx: CheckContext, item: str, indicator: Indicator, period: Period,
+           population: dict[str, float]) -> list[_Unit]:
+    """The forces (or a publication's combined group, as one) compared: each with its events and population."""
     pub = ctx.publication
     facts = {f.force_code: f for f in ctx.return_facts(item, period.end) if f.offence is None}
     group = next((g for g in pub.groups if indicator.id in g.indicators and period.end in g.periods), None)
@@ -114,6 +115,12 @@ def _judge(ctx: CheckContext, item: str, indicator: Indicator, period: Period,
         if not pop:
             continue
         units.append(_Unit(code, force_name(code), fact.value, pop, fact.value, fact.import_id, fact.synthetic))
+    return units
+
+
+def _judge(ctx: CheckContext, item: str, indicator: Indicator, period: Period,
+           population: dict[str, float]) -> Iterator[CheckFinding]:
+    units = _units(ctx, item, indicator, period, population)
     if len(units) < 5:
         return  # too few forces for an England and Wales comparison
     logs = [math.log(u.events / u.population) if u.events > 0 else None for u in units]

@@ -1,6 +1,7 @@
-"""Force data returns: the items each publication asks forces for (`items`), the blank template (`template`),
-the synthetic demonstration set (`demo`) and the `peel returns` commands (`cli`). Filled returns are read by
-`peelkit.sources.force_return` like any other source.
+"""Force data returns: the blank template (`template`), the synthetic demonstration set (`demo`) and the
+`peel returns` commands (`cli`). What each publication asks forces for (`items`) and where it sits in the
+file (`layout`) are declared in `peelkit.sources.force_return`, which reads filled returns like any other
+source: this package builds on it, never the other way round.
 
 A force's *current* return is its latest import holding return items (the highest import id); earlier
 submissions stay in the warehouse as history (`submissions`).

@@ -53,8 +53,8 @@ def template_command(
     Example: peel returns template --publication peel-effectiveness-2017 --force Kent --out kent.xlsx
     """
     from peelkit import forces
-    from peelkit.returns.items import return_spec
     from peelkit.returns.template import instructions_path, write_return
+    from peelkit.sources.force_return.items import return_spec
 
     try:
         spec = return_spec(publication)

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 from peelkit import config, forces
 from peelkit.forces import Area
-from peelkit.returns.items import ASB_POWERS, ReturnSpec, Status, return_spec
 from peelkit.returns.template import Entry, write_return
+from peelkit.sources.force_return.items import ASB_POWERS, ReturnSpec, Status, return_spec
 
 if TYPE_CHECKING:
     from peelkit.importer import ImportReport

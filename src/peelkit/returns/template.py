@@ -5,7 +5,7 @@ one sheet per item named by the item id, each with the periods pre-filled, a val
 (supplied / partial / unable) and a reason cell. CSV: one row per item, breakdown part and period, in the
 columns `CSV_COLUMNS`, with the instructions beside it in `<name>.instructions.md`.
 
-The layout constants here are what `peelkit.sources.force_return` reads back.
+The layout it follows (`peelkit.sources.force_return.layout`) is what `peelkit.sources.force_return` reads back.
 """
 
 from __future__ import annotations
@@ -21,42 +21,21 @@ from peelkit import forces
 from peelkit.errors import ConfigError
 from peelkit.forces import Area
 from peelkit.periods import Period
-from peelkit.returns.items import ASB_POWER_LABELS, STATUSES, ReturnItem, ReturnSpec, Status
+from peelkit.sources.force_return.items import ASB_POWER_LABELS, STATUSES, ReturnItem, ReturnSpec, Status
+from peelkit.sources.force_return.layout import (
+    COVER_FIELDS,
+    COVER_FIRST_ROW,
+    COVER_SHEET,
+    COVER_TITLE,
+    CSV_COLUMNS,
+    CSV_OPTIONAL,
+    FORMAT_VERSION,
+    INSTRUCTIONS_SHEET,
+    ITEM_COLUMNS,
+    ITEM_HEADER_ROW,
+    LISTS_SHEET,
+)
 
-FORMAT_VERSION = "1"
-COVER_SHEET = "Cover"
-INSTRUCTIONS_SHEET = "Instructions"
-LISTS_SHEET = "Lists"
-COVER_TITLE = "PEEL force data return"
-# Cover fields: key -> the label in column A (the value goes in column B).
-COVER_FIELDS: dict[str, str] = {
-    "publication": "Publication",
-    "force_name": "Force name",
-    "force_code": "Force code (GSS)",
-    "submitted_on": "Submission date (YYYY-MM-DD)",
-    "contact_name": "Contact name",
-    "contact_email": "Contact email",
-    "synthetic": "Synthetic demonstration data",
-    "format_version": "Template version",
-}
-COVER_FIRST_ROW = 4  # 0-based row of the first cover field
-
-# Item sheets: the header row's column labels (key -> label); the table starts at ITEM_HEADER_ROW (0-based).
-ITEM_COLUMNS: dict[str, str] = {
-    "power_type": "Power type",
-    "period": "Period",
-    "period_end": "Period end",
-    "as_at": "As at",
-    "value": "Value",
-    "status": "Status",
-    "reason": "Reason",
-}
-ITEM_HEADER_ROW = 4
-
-# The CSV form: one row per item, breakdown part and period. `synthetic` (yes/no) is optional.
-CSV_COLUMNS = ("publication", "force_code", "force_name", "submitted_on", "item", "power_type", "period_end",
-               "as_at", "value", "status", "reason")
-CSV_OPTIONAL = ("synthetic",)
 # A fixed creation time makes the same return write the same bytes (so re-importing it is "unchanged").
 _CREATED = dt.datetime(2017, 7, 1)
 

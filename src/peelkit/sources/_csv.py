@@ -197,3 +197,12 @@ def check_plausible(stage: Stage, day: date, text: str, code: str = "bad-date", 
                   expected=periods.plausible_text(), **where)
     return None
 
+
+def stage_offence_codes(stage: Stage, codes: dict[str, tuple[str, str, str]]) -> None:
+    """Stage a Home Office file's offence codes: code -> (description, group, subgroup)."""
+    stage.add_rows("offence_codes", {
+        "offence_code": list(codes),
+        "description": [v[0] for v in codes.values()],
+        "offence_group": [v[1] for v in codes.values()],
+        "offence_subgroup": [v[2] for v in codes.values()],
+    })

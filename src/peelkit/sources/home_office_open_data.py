@@ -14,7 +14,7 @@ from pathlib import Path
 
 from peelkit import periods
 from peelkit.sources import Sniff, Source, header_score, register
-from peelkit.sources._csv import CsvRows, parse_area, parse_count
+from peelkit.sources._csv import CsvRows, parse_area, parse_count, stage_offence_codes
 from peelkit.warehouse import Stage
 
 DATASET = "recorded_crime_quarterly"
@@ -196,8 +196,12 @@ def load_records(records: Iterator[Record], stage: Stage) -> None:
     if changed_labels:
         stage.notes.append("offence codes with more than one description or group (the first is kept): "
                            f"{', '.join(sorted(changed_labels))}")
-    if not stage.ok or not facts:
-        return
+    if stage.ok and facts:
+        _stage_facts(stage, facts, codes)
+
+
+def _stage_facts(stage: Stage, facts: dict[tuple[str, dt.date, str], _Fact],
+                 codes: dict[str, tuple[str, str, str]]) -> None:
     n = len(facts)
     stage.add_facts({
         "dataset": [DATASET] * n,
@@ -208,12 +212,7 @@ def load_records(records: Iterator[Record], stage: Stage) -> None:
         "offence": [k[2] for k in facts],
         "value": [f.value for f in facts.values()],
     })
-    stage.add_rows("offence_codes", {
-        "offence_code": list(codes),
-        "description": [v[0] for v in codes.values()],
-        "offence_group": [v[1] for v in codes.values()],
-        "offence_subgroup": [v[2] for v in codes.values()],
-    })
+    stage_offence_codes(stage, codes)
     stage.vintage = stage.vintage or periods.vintage_of(max(k[1] for k in facts))
 
 

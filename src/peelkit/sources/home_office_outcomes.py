@@ -16,7 +16,7 @@ from pathlib import Path
 from peelkit import periods
 from peelkit.forces import Area
 from peelkit.sources import Sniff, Source, header_score, register
-from peelkit.sources._csv import CsvRows, parse_area, parse_count
+from peelkit.sources._csv import CsvRows, parse_area, parse_count, stage_offence_codes
 from peelkit.warehouse import Stage
 
 DATASET = "crime_outcomes"
@@ -125,14 +125,13 @@ def read(path: Path, stage: Stage) -> None:
             batch.flush(stage)
     batch.flush(stage)
     _notes(stage, footer, expired, negatives, missing)
-    if not stage.ok or latest is None:
-        return
-    stage.add_rows("offence_codes", {
-        "offence_code": list(offence_codes),
-        "description": [v[0] for v in offence_codes.values()],
-        "offence_group": [v[1] for v in offence_codes.values()],
-        "offence_subgroup": [v[2] for v in offence_codes.values()],
-    })
+    if stage.ok and latest is not None:
+        _stage_lookups(stage, offence_codes, outcome_types, latest)
+
+
+def _stage_lookups(stage: Stage, offence_codes: dict[str, tuple[str, str, str]],
+                   outcome_types: dict[int, tuple[str, str]], latest: date) -> None:
+    stage_offence_codes(stage, offence_codes)
     stage.add_rows("outcome_types", {
         "outcome_type": list(outcome_types),
         "description": [v[0] for v in outcome_types.values()],

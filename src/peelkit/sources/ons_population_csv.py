@@ -16,7 +16,7 @@ from peelkit import forces, periods
 from peelkit.forces import Area
 from peelkit.sources import Sniff, Source, register, sniff
 from peelkit.sources._csv import CsvRows, parse_area, parse_count
-from peelkit.sources.ons_pfa_tables import area_by_code, names_area
+from peelkit.sources.ons_pfa_tables.labels import area_by_code, names_area
 from peelkit.warehouse import Stage
 
 _ESTIMATE = re.compile(r"^MYE(\d{4})$", re.IGNORECASE)

@@ -1,6 +1,8 @@
 """`peel checks run`, `peel queries ...` and the sign-off commands the `peel returns` app mounts.
 
-SQLAlchemy, DuckDB and the ledger models are imported inside the commands, so `peel --help` stays fast.
+They live in the ledger because they turn check findings into data queries, which the ledger keeps: the
+checks stage itself never imports the ledger (see the import layering in README "Layout"). SQLAlchemy,
+DuckDB and the ledger models are imported inside the commands, so `peel --help` stays fast.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from peelkit.errors import PeelError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from peelkit.checks.registry import CheckFinding
     from peelkit.ledger.queries import DataQuery
 
 checks_app = typer.Typer(
@@ -98,18 +101,7 @@ def run_command(
             findings = run_checks(con, pub)
         finally:
             con.close()
-        ids: dict[str, tuple[int | None, str, bool]] = {}
-        stale: list[int] = []
-        if raise_queries:
-            from peelkit.ledger.db import session_scope
-            from peelkit.ledger.queries import raise_queries as sync
-
-            with session_scope(actor=by) as session:
-                report = sync(session, pub.id, findings)
-                new = {id(q) for q in report.created}
-                for q in [*report.created, *report.unchanged, *report.reopened]:
-                    ids[q.fingerprint] = (q.id, q.status, id(q) in new)
-                stale = [q.id for q in report.no_longer_found]
+        ids, stale = _raise_queries(pub.id, findings, by) if raise_queries else ({}, [])
     except PeelError as error:
         _fail(error, fmt)
         return
@@ -121,11 +113,29 @@ def run_command(
                      "query_status": qstatus, "new": is_new})
     if fmt == Format.csv:
         _csv(rows, RUN_COLUMNS)
-        return
-    if fmt == Format.json:
+    elif fmt == Format.json:
         typer.echo(json.dumps({"publication": pub.id, "counts": counts, "findings": rows,
                                "no_longer_found": stale}, indent=2, default=str))
-        return
+    else:
+        _print_run(rows, stale, counts)
+
+
+def _raise_queries(publication_id: str, findings: list[CheckFinding], by: str
+                   ) -> tuple[dict[str, tuple[int | None, str, bool]], list[int]]:
+    """Raise (or match) a data query per finding: {fingerprint: (query id, status, new)} and the stale ids."""
+    from peelkit.ledger.db import session_scope
+    from peelkit.ledger.queries import raise_queries as sync
+
+    ids: dict[str, tuple[int | None, str, bool]] = {}
+    with session_scope(actor=by) as session:
+        report = sync(session, publication_id, findings)
+        new = {id(q) for q in report.created}
+        for q in [*report.created, *report.unchanged, *report.reopened]:
+            ids[q.fingerprint] = (q.id, q.status, id(q) in new)
+        return ids, [q.id for q in report.no_longer_found]
+
+
+def _print_run(rows: list[dict[str, Any]], stale: list[int], counts: dict[str, int]) -> None:
     for row in rows:
         query = f"query {row['query_id']} ({row['query_status']}{', new' if row['new'] else ''})" \
             if row["query_id"] else "no query"
@@ -136,7 +146,7 @@ def run_command(
     if stale:
         typer.echo(f"{len(stale)} open or answered queries were not flagged this time (figure corrected?): "
                    f"{', '.join(map(str, stale))}; close them with `peel queries resolve ID --by NAME`.")
-    typer.echo(f"{len(findings)} findings: {counts['error']} error, {counts['warning']} warning, "
+    typer.echo(f"{len(rows)} findings: {counts['error']} error, {counts['warning']} warning, "
                f"{counts['info']} info")
 
 
