@@ -107,6 +107,11 @@ class FindingLimit:
         else:
             self.suppressed[key] = self.suppressed.get(key, 0) + 1
 
+    @property
+    def total(self) -> int:
+        """Every finding added, listed or not."""
+        return sum(self._counts.values())
+
     def more(self, file: str, code: str, count: int) -> None:
         """Count `count` further problems of a kind without listing them (bulk readers list examples)."""
         self.suppressed[(file, code)] = self.suppressed.get((file, code), 0) + count
@@ -169,6 +174,11 @@ class Problems:
     @property
     def suppressed(self) -> list[str]:
         return self._limit.summary_lines()
+
+    @property
+    def count(self) -> int:
+        """Problems recorded so far, listed or not (a reader compares it before and after checking a row)."""
+        return self._limit.total
 
     @property
     def ok(self) -> bool:

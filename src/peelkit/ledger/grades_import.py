@@ -132,7 +132,7 @@ def _last_inspected(problems: Problems, framework: fw.Framework | None, last: st
 def _read_row(problems: Problems, row: int, record: Mapping[str, str], seen: dict[tuple[str, str, str], int],
               notes: list[str]) -> GradeRow | None:
     """One row checked (its problems recorded): the GradeRow, or None when it has a problem."""
-    before = len(problems.findings)
+    before = problems.count
     area = _force(problems, record["force"].strip(), row)
     framework = _framework(problems, record["year"], row)
     question = record["question"].strip()
@@ -141,7 +141,7 @@ def _read_row(problems: Problems, row: int, record: Mapping[str, str], seen: dic
         grade = _grade(problems, framework, question, grade, row)
     last = _blank(record["last_inspected"])
     last_label = _last_inspected(problems, framework, last, row)
-    if len(problems.findings) > before or area is None or framework is None:
+    if problems.count > before or area is None or framework is None:
         return None
     key = (area.code, framework.id, question)
     if key in seen:
