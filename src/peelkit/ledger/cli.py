@@ -152,6 +152,10 @@ def judgments_command(
                 "rollup": advice.to_dict()}
         typer.echo(json.dumps(body, indent=2, default=str))
         return
+    _print_judgments(report, advice)
+
+
+def _print_judgments(report: StandingReport, advice: Rollup) -> None:
     typer.echo(f"{report.force} ({report.force_code}): {report.framework.title} [{report.framework.scale}]")
     for q in report.questions:
         grade = q.grade or "unknown"
