@@ -361,6 +361,35 @@ def test_margins_replace(ledger_url: str, tmp_path: Path) -> None:
         assert session.scalar(select(func.count()).select_from(SurveyMargin)) == 2 * 10
 
 
+def test_bad_replacement_margins_raise_the_one_import_failed_and_change_nothing(ledger_url: str,
+                                                                                tmp_path: Path) -> None:
+    with db.session_scope(ledger_url) as session:
+        wave_id = surveys.import_responses(session, _responses(tmp_path), name="Public", year=2017).id
+        surveys.import_margins(session, wave_id, _margins(tmp_path))
+        surveys.weight_wave(session, wave_id)
+    with db.session_scope(ledger_url) as session:
+        weights_before = sorted(session.scalars(select(SurveyRespondent.weight)).all())
+        margins_before = session.execute(select(SurveyMargin.force_code, SurveyMargin.variable,
+                                                SurveyMargin.category, SurveyMargin.share)).all()
+    rows = list(csv.reader(_margins(tmp_path).read_text(encoding="utf-8").splitlines()))
+    rows[3][3] = "lots"  # file row 4: not a number
+    rows[5][0] = "Gotham"  # file row 6: not a force
+    bad = _write(tmp_path / "replacement.csv", [list(r) for r in rows])
+    with db.session_scope(ledger_url) as session, pytest.raises(ImportFailed) as caught:
+        surveys.import_margins(session, wave_id, bad, replace=True)
+    assert type(caught.value) is ImportFailed and caught.value.exit_code == 4
+    located = {(f.file, f.row, f.column, f.code) for f in caught.value.findings}
+    assert {("replacement.csv", 4, "share", "not-a-number"),
+            ("replacement.csv", 6, "force", "unknown-force")} <= located
+    assert "replacement.csv, row 4, column 'share'" in str(caught.value)
+    with db.session_scope(ledger_url) as session:  # the old margins and weights stand: nothing half-written
+        assert sorted(session.scalars(select(SurveyRespondent.weight)).all()) == weights_before
+        assert session.execute(select(SurveyMargin.force_code, SurveyMargin.variable, SurveyMargin.category,
+                                      SurveyMargin.share)).all() == margins_before
+        wave = session.get(SurveyWave, wave_id)
+        assert wave is not None and wave.weighted_at is not None and wave.margins_file == "margins.csv"
+
+
 # --------------------------------------------------------------------------- database: staff survey
 
 
