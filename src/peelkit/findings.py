@@ -1,10 +1,15 @@
-"""Typed records of data problems, with stable codes, collected and reported together."""
+"""Typed records of data problems, with stable codes, collected and reported together.
+
+Every importer (warehouse sources, ledger imports, peer groups) reports to a :class:`ProblemSink` (in practice a
+:class:`Problems`: the warehouse's ``Stage`` is one) and ends a failed all-or-nothing import with the one
+:class:`ImportFailed`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from peelkit.errors import PeelError
 
@@ -102,6 +107,11 @@ class FindingLimit:
         else:
             self.suppressed[key] = self.suppressed.get(key, 0) + 1
 
+    @property
+    def total(self) -> int:
+        """Every finding added, listed or not."""
+        return sum(self._counts.values())
+
     def more(self, file: str, code: str, count: int) -> None:
         """Count `count` further problems of a kind without listing them (bulk readers list examples)."""
         self.suppressed[(file, code)] = self.suppressed.get((file, code), 0) + count
@@ -117,18 +127,64 @@ class FindingLimit:
         return [f"{file}: {count} more [{code}] problems not listed" for (file, code), count in self.suppressed.items()]
 
 
+class ProblemSink(Protocol):
+    """What a file reader (e.g. `peelkit.sources._csv.CsvRows`) reports each problem to."""
+
+    file_label: str
+
+    def problem(self, code: str, message: str, **where: Any) -> None: ...
+
+
 class ImportFailed(PeelError):
-    """Raised when any file of an import has problems; nothing was loaded."""
+    """Raised when any file of an import has problems; nothing was loaded. `store` names what is unchanged."""
 
     exit_code = 4
 
-    def __init__(self, findings: list[Finding], suppressed: list[str] | None = None) -> None:
+    def __init__(self, findings: list[Finding], suppressed: list[str] | None = None, *,
+                 store: str = "warehouse") -> None:
         self.findings = findings
         self.suppressed = suppressed or []
         files = sorted({f.file for f in findings})
         super().__init__(
-            f"{len(findings)} problem(s) in {len(files)} file(s); nothing was imported and the "
-            "warehouse is unchanged:\n"
+            f"{len(findings)} problem(s) in {len(files)} file(s); nothing was imported and the {store} is "
+            "unchanged:\n"
             + "\n".join(f"  - {f}" for f in findings)
             + "".join(f"\n  - {line}" for line in self.suppressed)
         )
+
+
+class Problems:
+    """One file's problems, at most `limit` of each code listed (the rest counted): the one collector."""
+
+    def __init__(self, file_label: str, limit: int = FINDINGS_PER_CODE) -> None:
+        self.file_label = file_label
+        self._limit = FindingLimit(limit)
+
+    def problem(self, code: str, message: str, **where: Any) -> None:
+        self._limit.add(Finding(code=code, message=message, file=self.file_label, **where))
+
+    def more_problems(self, code: str, count: int) -> None:
+        """Count `count` further problems of a kind without listing them (bulk readers list examples)."""
+        self._limit.more(self.file_label, code, count)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self._limit.kept
+
+    @property
+    def suppressed(self) -> list[str]:
+        return self._limit.summary_lines()
+
+    @property
+    def count(self) -> int:
+        """Problems recorded so far, listed or not (a reader compares it before and after checking a row)."""
+        return self._limit.total
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def raise_if_any(self, store: str = "warehouse") -> None:
+        """End an all-or-nothing import: ImportFailed listing every problem, if there was one."""
+        if self.findings:
+            raise ImportFailed(self.findings, self.suppressed, store=store)

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 
 from peelkit import config
-from peelkit.findings import FINDINGS_PER_CODE, Finding, FindingLimit
+from peelkit.findings import FINDINGS_PER_CODE, Problems
 
 SCHEMA_VERSION = 1
 
@@ -181,13 +181,14 @@ def _insert_columns(con: duckdb.DuckDBPyConnection, table: str, columns: dict[st
 
 
 @dataclass
-class Stage:
+class Stage(Problems):
     """What one file's reader hands to the warehouse: staged rows and the problems it found.
 
     Readers call `add_facts` / `add_rows` with columns (lists of equal length), and `problem` for each
     problem. Bulk readers may instead write straight into a warehouse table with `import_id` (the batch
     transaction still makes that all or nothing) and add what they wrote to `direct_rows`. Nothing of the
-    batch is committed unless every file of it is clean.
+    batch is committed unless every file of it is clean. Problems are collected as by any importer
+    (`peelkit.findings.Problems`).
     """
 
     con: duckdb.DuckDBPyConnection
@@ -201,34 +202,14 @@ class Stage:
     import_id: int = 0
     touched: set[str] = field(default_factory=set)
     options: dict[str, Any] = field(default_factory=dict)  # import options a reader may honour
-    _limit: FindingLimit = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._limit = FindingLimit(self.max_findings_per_code)
+        Problems.__init__(self, self.file_label, self.max_findings_per_code)
         # The importer has called prepare_staging() on this connection once for the batch, and usually
         # allocated the ids in one go. The id is known up front so bulk readers can write rows that
         # already carry their provenance.
         if not self.import_id:
             (self.import_id,) = allocate_import_ids(self.con, 1)
-
-    def problem(self, code: str, message: str, **where: Any) -> None:
-        self._limit.add(Finding(code=code, message=message, file=self.file_label, **where))
-
-    def more_problems(self, code: str, count: int) -> None:
-        """Count `count` further problems of a kind without listing them (bulk readers list examples)."""
-        self._limit.more(self.file_label, code, count)
-
-    @property
-    def findings(self) -> list[Finding]:
-        return self._limit.kept
-
-    @property
-    def suppressed(self) -> list[str]:
-        return self._limit.summary_lines()
-
-    @property
-    def ok(self) -> bool:
-        return not self.findings
 
     def add_facts(self, columns: dict[str, Sequence[Any]]) -> None:
         self._add("stage_facts", FACT_COLUMNS, columns)

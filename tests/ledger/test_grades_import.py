@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from peelkit import forces
+from peelkit.findings import ImportFailed
 from peelkit.ledger import db
 from peelkit.ledger.base import AuditLog
-from peelkit.ledger.grades_import import GradesImportFailed, import_grades
+from peelkit.ledger.grades_import import import_grades
 from peelkit.ledger.judgments import Judgment
 
 HEADER = "force,year,question,grade,last_inspected,source_url,evidence,confidence\n"
@@ -63,7 +65,7 @@ def test_every_problem_reported_with_its_row_and_nothing_imported(ledger_url: st
                 + "Kent,2017,Q5_specialist_capabilities,Good,2017,,,\n"               # row 8: ungraded
                 + "Kent,2017,overall,Good,2017,,,\n"
                 + "Kent,2017,overall,Good,2017,,,\n")                                 # row 10: duplicate
-    with pytest.raises(GradesImportFailed) as caught, db.session_scope(ledger_url, actor="importer") as session:
+    with pytest.raises(ImportFailed) as caught, db.session_scope(ledger_url, actor="importer") as session:
         import_grades(session, bad)
     by_row = {(f.row, f.column) for f in caught.value.findings}
     assert by_row == {(3, "force"), (4, "year"), (4, "last_inspected"), (5, "question"), (6, "grade"),
@@ -76,6 +78,40 @@ def test_every_problem_reported_with_its_row_and_nothing_imported(ledger_url: st
 
 def test_missing_column_is_reported(ledger_url: str, tmp_path: Path) -> None:
     path = write(tmp_path / "g.csv", "force,year,question,grade\nKent,2017,overall,Good\n")
-    with pytest.raises(GradesImportFailed, match="last_inspected"), db.session_scope(ledger_url) as session:
+    with pytest.raises(ImportFailed, match="last_inspected"), db.session_scope(ledger_url) as session:
         import_grades(session, path)
     assert count(ledger_url, Judgment) == 0
+
+
+def test_quoted_multi_line_field_is_kept_and_later_rows_numbered_as_a_spreadsheet(ledger_url: str,
+                                                                                   tmp_path: Path) -> None:
+    evidence = "Inspected in March.\nSee the force report,\nchapter 2."
+    good = write(tmp_path / "multi.csv", HEADER + f'Kent,2017,overall,Good,2017,http://x,"{evidence}",explicit\n'
+                 + "Essex,2017,overall,Good,2017,,,\n")
+    with db.session_scope(ledger_url, actor="importer") as session:
+        assert import_grades(session, good).inserted == 2
+    with db.session_scope(ledger_url) as session:
+        kent = session.scalars(select(Judgment).where(Judgment.force_code == forces.match_force("Kent").code)).one()
+        assert kent.evidence == evidence  # the newlines inside the quotes survive
+    # Row 2 spans three lines of text; the bad row after it is spreadsheet row 3, not line 5.
+    bad = write(tmp_path / "multi_bad.csv", HEADER + f'Kent,2016,overall,Good,2016,,"{evidence}",\n'
+                + "Narnia,2016,overall,Good,2016,,,\n")
+    with pytest.raises(ImportFailed) as caught, db.session_scope(ledger_url, actor="importer") as session:
+        import_grades(session, bad)
+    assert [(f.file, f.row, f.column, f.code) for f in caught.value.findings] == [
+        ("multi_bad.csv", 3, "force", "unknown-force")]
+    assert "multi_bad.csv, row 3, column 'force'" in str(caught.value)
+    assert count(ledger_url, Judgment) == 2  # row 2 of the bad file was not half-written
+
+
+def test_bad_rows_raise_the_one_import_failed_naming_file_row_and_column(ledger_url: str, tmp_path: Path) -> None:
+    bad = write(tmp_path / "grades_bad.csv", HEADER + "Kent,2017,overall,Good,2017,,,\n"
+                + "Kent,2017,overall,Brilliant,2017,,,\n" + "Kent,2017\n" + "Essex,2017,overall,Good,2017,,,\n")
+    audits = count(ledger_url, AuditLog)
+    with pytest.raises(ImportFailed) as caught, db.session_scope(ledger_url, actor="importer") as session:
+        import_grades(session, bad)
+    assert type(caught.value) is ImportFailed and caught.value.exit_code == 4
+    assert {(f.file, f.row, f.column, f.code) for f in caught.value.findings} == {
+        ("grades_bad.csv", 3, "grade", "unexpected-value"), ("grades_bad.csv", 4, None, "wrong-field-count")}
+    assert "the ledger is unchanged" in str(caught.value)
+    assert (count(ledger_url, Judgment), count(ledger_url, AuditLog)) == (0, audits)

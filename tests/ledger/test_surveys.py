@@ -13,12 +13,11 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from peelkit.findings import Finding
+from peelkit.findings import Finding, ImportFailed
 from peelkit.ledger import db, surveys
 from peelkit.ledger.base import AuditLog
 from peelkit.ledger.surveys import (
     CONVERGENCE,
-    SurveyImportFailed,
     SurveyMargin,
     SurveyRespondent,
     SurveyWave,
@@ -267,7 +266,7 @@ def test_demo_through_the_ledger_meets_margins(ledger_url: str, tmp_path: Path) 
 # --------------------------------------------------------------------------- database: import validation
 
 
-def _codes(error: SurveyImportFailed) -> list[tuple[str, int | None, str | None]]:
+def _codes(error: ImportFailed) -> list[tuple[str, int | None, str | None]]:
     return [(f.code, f.row, f.column) for f in error.findings]
 
 
@@ -281,7 +280,7 @@ def test_responses_import_lists_every_problem_and_loads_nothing(ledger_url: str,
         ["1", "Kent", "65+", "male", "working", "no"],
         ["", "Kent", "65+", "male", "", "no"],
     ])
-    with db.session_scope(ledger_url) as session, pytest.raises(SurveyImportFailed) as caught:
+    with db.session_scope(ledger_url) as session, pytest.raises(ImportFailed) as caught:
         surveys.import_responses(session, bad, name="bad", year=2017)
     assert _codes(caught.value) == [
         ("unknown-force", 3, "force"),
@@ -294,7 +293,7 @@ def test_responses_import_lists_every_problem_and_loads_nothing(ledger_url: str,
     assert "ledger is unchanged" in str(caught.value)
     missing = _write(tmp_path / "missing.csv", [["respondent_id", "force", "age", "gender", "q1"],
                                                 ["1", "Kent", "16-24", "male", "yes"]])
-    with db.session_scope(ledger_url) as session, pytest.raises(SurveyImportFailed) as caught:
+    with db.session_scope(ledger_url) as session, pytest.raises(ImportFailed) as caught:
         surveys.import_responses(session, missing, name="missing", year=2017)
     assert [(c, r, col) for c, r, col in _codes(caught.value)] == [("missing-column", 1, "age_band"),
                                                                    ("missing-column", 1, "work_status")]
@@ -315,7 +314,7 @@ def test_margins_import_lists_every_problem_and_loads_nothing(ledger_url: str, t
     rows.append(["Kent", "gender", "female", 1.0])  # Kent's respondents include men: "a category with no margin"
     rows += [["Gotham", "gender", "female", 1], ["Surrey", "height", "tall", 1], ["Surrey", "age_band", "90+", 1]]
     bad = _write(tmp_path / "bad_margins.csv", rows)
-    with db.session_scope(ledger_url) as session, pytest.raises(SurveyImportFailed) as caught:
+    with db.session_scope(ledger_url) as session, pytest.raises(ImportFailed) as caught:
         surveys.import_margins(session, wave_id, bad)
     findings: list[Finding] = caught.value.findings
     text = "\n".join(str(f) for f in findings)
@@ -336,13 +335,13 @@ def test_margins_import_lists_every_problem_and_loads_nothing(ledger_url: str, t
         *[["Kent", v, c, s * 1000] for v, cats in MARGINS.items() for c, s in cats.items() if v != "gender"],
         ["Kent", "gender", "female", 510], ["Kent", "gender", "male", 400],
     ])
-    with db.session_scope(ledger_url) as session, pytest.raises(SurveyImportFailed) as caught:
+    with db.session_scope(ledger_url) as session, pytest.raises(ImportFailed) as caught:
         surveys.import_margins(session, wave_id, counts)
     assert any("the counts of gender for Kent sum to 910, not the force total 1,000" in f.message
                for f in caught.value.findings)
 
     no_value = _write(tmp_path / "no_value.csv", [["force", "variable", "category"], ["Kent", "gender", "male"]])
-    with db.session_scope(ledger_url) as session, pytest.raises(SurveyImportFailed) as caught:
+    with db.session_scope(ledger_url) as session, pytest.raises(ImportFailed) as caught:
         surveys.import_margins(session, wave_id, no_value)
     assert ("missing-column", 1, "share") in _codes(caught.value)
     with db.session_scope(ledger_url) as session:
@@ -360,6 +359,35 @@ def test_margins_replace(ledger_url: str, tmp_path: Path) -> None:
         surveys.import_margins(session, wave_id, _margins(tmp_path), replace=True)
         assert session.get(SurveyWave, wave_id).weighted_at is None  # type: ignore[union-attr]
         assert session.scalar(select(func.count()).select_from(SurveyMargin)) == 2 * 10
+
+
+def test_bad_replacement_margins_raise_the_one_import_failed_and_change_nothing(ledger_url: str,
+                                                                                tmp_path: Path) -> None:
+    with db.session_scope(ledger_url) as session:
+        wave_id = surveys.import_responses(session, _responses(tmp_path), name="Public", year=2017).id
+        surveys.import_margins(session, wave_id, _margins(tmp_path))
+        surveys.weight_wave(session, wave_id)
+    with db.session_scope(ledger_url) as session:
+        weights_before = sorted(session.scalars(select(SurveyRespondent.weight)).all())
+        margins_before = session.execute(select(SurveyMargin.force_code, SurveyMargin.variable,
+                                                SurveyMargin.category, SurveyMargin.share)).all()
+    rows = list(csv.reader(_margins(tmp_path).read_text(encoding="utf-8").splitlines()))
+    rows[3][3] = "lots"  # file row 4: not a number
+    rows[5][0] = "Gotham"  # file row 6: not a force
+    bad = _write(tmp_path / "replacement.csv", [list(r) for r in rows])
+    with db.session_scope(ledger_url) as session, pytest.raises(ImportFailed) as caught:
+        surveys.import_margins(session, wave_id, bad, replace=True)
+    assert type(caught.value) is ImportFailed and caught.value.exit_code == 4
+    located = {(f.file, f.row, f.column, f.code) for f in caught.value.findings}
+    assert {("replacement.csv", 4, "share", "not-a-number"),
+            ("replacement.csv", 6, "force", "unknown-force")} <= located
+    assert "replacement.csv, row 4, column 'share'" in str(caught.value)
+    with db.session_scope(ledger_url) as session:  # the old margins and weights stand: nothing half-written
+        assert sorted(session.scalars(select(SurveyRespondent.weight)).all()) == weights_before
+        assert session.execute(select(SurveyMargin.force_code, SurveyMargin.variable, SurveyMargin.category,
+                                      SurveyMargin.share)).all() == margins_before
+        wave = session.get(SurveyWave, wave_id)
+        assert wave is not None and wave.weighted_at is not None and wave.margins_file == "margins.csv"
 
 
 # --------------------------------------------------------------------------- database: staff survey
@@ -386,7 +414,7 @@ def test_staff_themes_are_unweighted_counts(ledger_url: str, tmp_path: Path) -> 
     assert not any("share" in key or "percent" in key for key in counts[0].as_dict())
 
     bad = _write(tmp_path / "staff_bad.csv", [["force", "theme"], ["Kent", ""], ["Atlantis", "pay"]])
-    with db.session_scope(ledger_url) as session, pytest.raises(SurveyImportFailed) as caught:
+    with db.session_scope(ledger_url) as session, pytest.raises(ImportFailed) as caught:
         surveys.import_staff(session, bad, name="Bad", year=2017)
     assert _codes(caught.value) == [("blank-value", 2, "theme"), ("unknown-force", 3, "force"),
                                     ("missing-column", 1, "comment")]

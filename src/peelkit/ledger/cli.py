@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,6 +16,7 @@ from peelkit.clitools import Format, ShortFormat
 from peelkit.clitools import fail as _fail
 from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import PeelError
+from peelkit.ledger.cli_options import date_option as _date
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -68,15 +68,6 @@ def begin_correction(session: Session, reason: str | None) -> None:
 CorrectionOption = Annotated[str | None, typer.Option(
     "--correction", help="The reason, when this changes a record of a published publication (shown on the "
                          "report and force page as 'Corrected on <date>: <reason>'; refused without it).")]
-
-
-def _date(value: str | None, what: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise PeelError(f"{what} must be a date like 2018-03-22, not {value!r}") from None
 
 
 def _judgment_rows(report: StandingReport, rollup: Rollup) -> list[dict[str, Any]]:
@@ -152,6 +143,10 @@ def judgments_command(
                 "rollup": advice.to_dict()}
         typer.echo(json.dumps(body, indent=2, default=str))
         return
+    _print_judgments(report, advice)
+
+
+def _print_judgments(report: StandingReport, advice: Rollup) -> None:
     typer.echo(f"{report.force} ({report.force_code}): {report.framework.title} [{report.framework.scale}]")
     for q in report.questions:
         grade = q.grade or "unknown"

@@ -6,7 +6,6 @@ SQLAlchemy and the ledger models are imported inside the commands, so `peel --he
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +14,7 @@ import typer
 from peelkit.clitools import ShortFormat
 from peelkit.clitools import fail as _fail
 from peelkit.errors import PeelError
+from peelkit.ledger.cli_options import date_option as _date
 
 frameworks_app = typer.Typer(
     help="The PEEL framework of each cycle (2015 to 2025-27): areas with heading and core question, the grade "
@@ -30,15 +30,6 @@ recommendation_app = typer.Typer(
 )
 ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded as the actor in the audit log.")]
 FormatOption = Annotated[ShortFormat, typer.Option("--format", help="Output for people or machines.")]
-
-
-def _date(value: str | None, what: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise PeelError(f"{what} must be a date like 2018-03-22, not {value!r}") from None
 
 
 def _print_framework(f: dict[str, object]) -> None:

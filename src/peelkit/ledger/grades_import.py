@@ -3,9 +3,11 @@ last_inspected, source_url, evidence, confidence) into the judgment ledger.
 
 Every row is checked first (force known, with suggestions; programme year and question known; grade on the
 framework's scale; last_inspected a known year not after the row's year; no repeated force/year/question), and
-every problem is reported with its row number (the header is row 1, so the first data row is row 2). On any
-problem nothing is imported. Re-importing the same file changes nothing (rows already recorded identically are
-counted as unchanged and leave no audit row).
+every problem is reported with its row number (the header is row 1, so the first data row is row 2; a record
+whose quoted field spans several lines is one row, as a spreadsheet shows it). The file is read with the shared
+CSV reader (`peelkit.sources._csv.CsvRows`). On any problem nothing is imported (`peelkit.findings.ImportFailed`).
+Re-importing the same file changes nothing (rows already recorded identically are counted as unchanged and leave
+no audit row).
 
 A blank grade is unknown: the row is kept with grade NULL (see `peelkit.ledger.judgments`), with what it says
 about re-inspection. ``last_inspected`` earlier than ``year`` means the grade was carried forward (not
@@ -15,8 +17,7 @@ inspected in the row's year (the grade was published for that year) and listed i
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,23 +27,13 @@ from sqlalchemy.orm import Session
 
 from peelkit import forces
 from peelkit.errors import PeelError
-from peelkit.findings import Finding
+from peelkit.findings import Problems
+from peelkit.forces import Area
 from peelkit.ledger import frameworks as fw
 from peelkit.ledger.judgments import Judgment, record_judgment
 
-REQUIRED = ("force", "year", "question", "grade", "last_inspected")
+REQUIRED = ["force", "year", "question", "grade", "last_inspected"]
 OPTIONAL = ("source_url", "evidence", "confidence")
-
-
-class GradesImportFailed(PeelError):
-    """Some rows of the grades file have problems; nothing was imported."""
-
-    exit_code = 4
-
-    def __init__(self, findings: list[Finding]) -> None:
-        self.findings = findings
-        super().__init__(f"{len(findings)} problem(s) in the grades file; nothing was imported and the ledger is "
-                         "unchanged:\n" + "\n".join(f"  - {f}" for f in findings))
 
 
 @dataclass
@@ -80,98 +71,108 @@ def _blank(value: str | None) -> str | None:
     return value.strip() if value is not None and value.strip() else None
 
 
-def read_rows(path: Path) -> tuple[list[GradeRow], list[str]]:
-    """Every row checked; all problems raised together as GradesImportFailed."""
-    name = path.name
-    problems: list[Finding] = []
-    notes: list[str] = []
+def _years() -> str:
+    return ", ".join(f.year for f in fw.frameworks())
+
+
+def _force(problems: Problems, label: str, row: int) -> Area | None:
+    area = forces.find(label) if label else None
+    if area is None or area.kind != "force":
+        hints = forces.suggest(label) if label else []
+        problems.problem("unknown-force" if label else "blank-value", "not one of the 43 territorial forces",
+                         row=row, column="force", value=label,
+                         expected=("closest: " + ", ".join(hints)) if hints else None)
+        return None
+    return area
+
+
+def _framework(problems: Problems, year: str, row: int) -> fw.Framework | None:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise GradesImportFailed([Finding("wrong-encoding", f"not UTF-8 text: {error.reason}", name)]) from error
+        return fw.get(year)
+    except fw.FrameworkError:
+        problems.problem("unexpected-value", "not a known programme year", row=row, column="year", value=year,
+                         expected=_years())
+        return None
+
+
+def _grade(problems: Problems, framework: fw.Framework, question: str, grade: str | None, row: int) -> str | None:
+    """The grade as the framework spells it (None if blank); the question and the grade checked."""
+    try:
+        framework.question(question)
+    except fw.FrameworkError:
+        allowed = [*framework.question_ids, *([fw.OVERALL] if framework.overall else [])]
+        problems.problem("unexpected-value", f"not a question of {framework.id}", row=row, column="question",
+                         value=question, expected=", ".join(allowed))
+        return grade
+    if grade is None:
+        return None
+    try:
+        return framework.check_grade(question, grade)
+    except fw.FrameworkError as error:
+        problems.problem("unexpected-value", str(error), row=row, column="grade", value=grade)
+        return grade
+
+
+def _last_inspected(problems: Problems, framework: fw.Framework | None, last: str | None, row: int) -> str:
+    """The programme year last inspected (the row's own year when blank), checked against the row's year."""
+    if last is None:
+        return framework.year if framework is not None else ""
+    try:
+        inspected_in = fw.get(last)
+    except fw.FrameworkError:
+        problems.problem("unexpected-value", "not a known programme year", row=row, column="last_inspected",
+                         value=last, expected=_years())
+        return ""
+    if framework is not None and inspected_in.order > framework.order:
+        problems.problem("unexpected-value", f"last inspected after the programme year {framework.year}", row=row,
+                         column="last_inspected", value=last)
+    return inspected_in.year
+
+
+def _read_row(problems: Problems, row: int, record: Mapping[str, str], seen: dict[tuple[str, str, str], int],
+              notes: list[str]) -> GradeRow | None:
+    """One row checked (its problems recorded): the GradeRow, or None when it has a problem."""
+    before = problems.count
+    area = _force(problems, record["force"].strip(), row)
+    framework = _framework(problems, record["year"], row)
+    question = record["question"].strip()
+    grade = _blank(record["grade"])
+    if framework is not None:
+        grade = _grade(problems, framework, question, grade, row)
+    last = _blank(record["last_inspected"])
+    last_label = _last_inspected(problems, framework, last, row)
+    if problems.count > before or area is None or framework is None:
+        return None
+    key = (area.code, framework.id, question)
+    if key in seen:
+        problems.problem("duplicate-key", f"{area.name}, {framework.year}, {question} is also on row {seen[key]}",
+                         row=row, column="question", value=question)
+        return None
+    seen[key] = row
+    if last is None:
+        notes.append(f"row {row}: last_inspected blank for {area.name} {framework.year} {question}; "
+                     f"read as inspected in {framework.year}")
+    return GradeRow(row, area.code, framework, question, grade, inspected_this_year=last_label == framework.year,
+                    last_inspected=last_label, source=_blank(record.get("source_url")),
+                    evidence=_blank(record.get("evidence")), confidence=_blank(record.get("confidence")))
+
+
+def read_rows(path: Path) -> tuple[list[GradeRow], list[str]]:
+    """Every row checked (read with the shared CSV reader); all problems raised together as ImportFailed."""
+    from peelkit.sources._csv import CsvRows
+
+    problems = Problems(path.name)
+    rows: list[GradeRow] = []
+    notes: list[str] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    try:
+        for number, record in CsvRows(path, problems, REQUIRED, OPTIONAL):
+            checked = _read_row(problems, number, record, seen, notes)
+            if checked is not None:
+                rows.append(checked)
     except OSError as error:
         raise PeelError(f"cannot read {path}: {error.strerror}") from error
-    reader = csv.reader(text.splitlines())
-    header = [h.strip() for h in next(reader, [])]
-    if not header or header == [""]:
-        raise GradesImportFailed([Finding("empty-file", "the grades file is empty", name)])
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise GradesImportFailed([Finding("missing-column", f"column {c!r} is missing", name, column=c)
-                                  for c in missing])
-    rows: list[GradeRow] = []
-    seen: dict[tuple[str, str, str], int] = {}
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            problems.append(Finding("wrong-field-count", f"{len(values)} fields, the header has {len(header)}",
-                                    name, row=number))
-            continue
-        record = dict(zip(header, values, strict=True))
-        before = len(problems)
-
-        def problem(code: str, message: str, column: str, value: str | None = None, expected: str | None = None,
-                    row: int = number) -> None:
-            problems.append(Finding(code, message, name, row=row, column=column, value=value, expected=expected))
-
-        force_label = record["force"].strip()
-        area = forces.find(force_label) if force_label else None
-        if area is None or area.kind != "force":
-            hints = forces.suggest(force_label) if force_label else []
-            problem("unknown-force" if force_label else "blank-value", "not one of the 43 territorial forces",
-                    "force", force_label, ("closest: " + ", ".join(hints)) if hints else None)
-        framework: fw.Framework | None = None
-        try:
-            framework = fw.get(record["year"])
-        except fw.FrameworkError:
-            problem("unexpected-value", "not a known programme year", "year", record["year"],
-                    ", ".join(f.year for f in fw.frameworks()))
-        question = record["question"].strip()
-        grade = _blank(record["grade"])
-        if framework is not None:
-            try:
-                framework.question(question)
-            except fw.FrameworkError:
-                allowed = [*framework.question_ids, *([fw.OVERALL] if framework.overall else [])]
-                problem("unexpected-value", f"not a question of {framework.id}", "question", question,
-                        ", ".join(allowed))
-            else:
-                if grade is not None:
-                    try:
-                        grade = framework.check_grade(question, grade)
-                    except fw.FrameworkError as error:
-                        problem("unexpected-value", str(error), "grade", grade)
-        last = _blank(record["last_inspected"])
-        last_label = framework.year if framework is not None else ""
-        if last is not None:
-            try:
-                inspected_in = fw.get(last)
-            except fw.FrameworkError:
-                problem("unexpected-value", "not a known programme year", "last_inspected", last,
-                        ", ".join(f.year for f in fw.frameworks()))
-            else:
-                last_label = inspected_in.year
-                if framework is not None and inspected_in.order > framework.order:
-                    problem("unexpected-value", f"last inspected after the programme year {framework.year}",
-                            "last_inspected", last)
-        if len(problems) > before or area is None or framework is None:
-            continue
-        key = (area.code, framework.id, question)
-        if key in seen:
-            problem("duplicate-key", f"{area.name}, {framework.year}, {question} is also on row {seen[key]}",
-                    "question", question)
-            continue
-        seen[key] = number
-        if last is None:
-            notes.append(f"row {number}: last_inspected blank for {area.name} {framework.year} {question}; "
-                         f"read as inspected in {framework.year}")
-        rows.append(GradeRow(number, area.code, framework, question, grade,
-                             inspected_this_year=last_label == framework.year, last_inspected=last_label,
-                             source=_blank(record.get("source_url")), evidence=_blank(record.get("evidence")),
-                             confidence=_blank(record.get("confidence"))))
-    if problems:
-        raise GradesImportFailed(problems)
+    problems.raise_if_any(store="ledger")
     return rows, notes
 
 

@@ -14,7 +14,6 @@ clean. A version is kept beside the others; a publication names the version it u
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -24,7 +23,7 @@ import duckdb
 
 from peelkit import forces
 from peelkit.errors import PeelError
-from peelkit.findings import Finding, FindingLimit, ImportFailed
+from peelkit.findings import Finding, ImportFailed, Problems
 
 COLUMNS = ("version", "valid_from", "force", "members", "source", "include_self")
 COMPUTED = "computed"
@@ -74,109 +73,91 @@ def _bool(text: str) -> bool | None:
     return True if low in _TRUE else False if low in _FALSE else None
 
 
-def _force(text: str, problems: FindingLimit, label: str, row: int, column: str) -> str | None:
+def _force(text: str, problems: Problems, row: int, column: str) -> str | None:
     try:
         return forces.match_force(text.strip()).code
     except forces.UnknownAreaError as error:
-        problems.add(Finding("unknown-force", str(error), label, row=row, column=column, value=text,
-                             expected="one of the 43 territorial forces"))
+        problems.problem("unknown-force", str(error), row=row, column=column, value=text,
+                         expected="one of the 43 territorial forces")
         return None
 
 
-def _check_row(row: int, fields: dict[str, str], label: str, problems: FindingLimit,
-               groups: dict[str, PeerGroup]) -> None:
+def _check_row(row: int, fields: dict[str, str], problems: Problems, groups: dict[str, PeerGroup]) -> None:
     for column in COLUMNS:
         if column != "valid_from" and not fields.get(column, "").strip():
-            problems.add(Finding("blank-value", f"{column} is blank", label, row=row, column=column))
+            problems.problem("blank-value", f"{column} is blank", row=row, column=column)
     version, source = fields.get("version", "").strip(), fields.get("source", "").strip()
     if version == COMPUTED:
-        problems.add(Finding("unexpected-value", "the version name 'computed' is kept for peelkit's own groups",
-                             label, row=row, column="version", value=version, expected="another name"))
+        problems.problem("unexpected-value", "the version name 'computed' is kept for peelkit's own groups",
+                         row=row, column="version", value=version, expected="another name")
     valid_from = None
     if fields.get("valid_from", "").strip():
         try:
             valid_from = date.fromisoformat(fields["valid_from"].strip())
         except ValueError:
-            problems.add(Finding("bad-date", "valid_from is not a date", label, row=row, column="valid_from",
-                                 value=fields["valid_from"], expected="YYYY-MM-DD"))
+            problems.problem("bad-date", "valid_from is not a date", row=row, column="valid_from",
+                             value=fields["valid_from"], expected="YYYY-MM-DD")
     include_self = _bool(fields.get("include_self", ""))
     if include_self is None and fields.get("include_self", "").strip():
-        problems.add(Finding("unexpected-value", "include_self must be true or false", label, row=row,
-                             column="include_self", value=fields["include_self"], expected="true or false"))
-    code = _force(fields["force"], problems, label, row, "force") if fields.get("force", "").strip() else None
+        problems.problem("unexpected-value", "include_self must be true or false", row=row,
+                         column="include_self", value=fields["include_self"], expected="true or false")
+    code = _force(fields["force"], problems, row, "force") if fields.get("force", "").strip() else None
     members: list[str] = []
     for text in (m for m in fields.get("members", "").split(";") if m.strip()):
-        member = _force(text, problems, label, row, "members")
+        member = _force(text, problems, row, "members")
         if member is None:
             continue
         if member == code:
-            problems.add(Finding("unexpected-value", "a force is not its own peer: set include_self to count it",
-                                 label, row=row, column="members", value=text, expected="other forces"))
+            problems.problem("unexpected-value", "a force is not its own peer: set include_self to count it",
+                             row=row, column="members", value=text, expected="other forces")
         elif member in members:
-            problems.add(Finding("duplicate-key", "a member is listed twice", label, row=row, column="members",
-                                 value=text))
+            problems.problem("duplicate-key", "a member is listed twice", row=row, column="members", value=text)
         else:
             members.append(member)
     if code is not None and code in groups:
-        problems.add(Finding("duplicate-key", "this force already has a row in the file", label, row=row,
-                             column="force", value=fields["force"], expected="one row per force"))
+        problems.problem("duplicate-key", "this force already has a row in the file", row=row,
+                         column="force", value=fields["force"], expected="one row per force")
     elif code is not None:
         groups[code] = PeerGroup(version, code, tuple(members), bool(include_self), source, valid_from)
 
 
 def read_file(path: Path) -> tuple[list[PeerGroup], str]:
-    """Every row of a peer-group file, checked; raises ImportFailed listing every problem found."""
-    label = str(path)
-    problems = FindingLimit()
+    """Every row of a peer-group file (read with the shared CSV reader), checked; raises ImportFailed listing every
+    problem found."""
+    from peelkit.sources._csv import CsvRows
+
     try:
-        data = path.read_bytes()
-        text = data.decode("utf-8-sig")
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as error:
-        raise PeerGroupError(f"{label}: cannot read the file: {error}") from error
-    except UnicodeDecodeError as error:
-        raise ImportFailed([Finding("wrong-encoding", f"not UTF-8 text: {error}", label, expected="UTF-8 CSV")]) \
-            from error
-    rows = list(csv.reader(text.splitlines()))
-    if not rows:
-        raise ImportFailed([Finding("empty-file", "the file is empty", label, expected="a CSV with a header row")])
-    header = [h.strip() for h in rows[0]]
-    missing = [c for c in COLUMNS if c not in header]
-    for column in missing:
-        problems.add(Finding("missing-column", f"column {column!r} is missing", label, row=1, column=column,
-                             expected=", ".join(COLUMNS)))
+        raise PeerGroupError(f"{path}: cannot read the file: {error}") from error
+    problems = Problems(str(path))
     groups: dict[str, PeerGroup] = {}
-    if not missing:
-        for number, values in enumerate(rows[1:], start=2):
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) != len(header):
-                problems.add(Finding("wrong-field-count", f"{len(values)} fields, the header has {len(header)}",
-                                     label, row=number, expected=f"{len(header)} fields"))
-                continue
-            _check_row(number, dict(zip(header, values, strict=True)), label, problems, groups)
-        _check_file(list(groups.values()), label, problems)
-    if problems:
-        raise ImportFailed(problems.kept, problems.summary_lines())
-    return list(groups.values()), hashlib.sha256(data).hexdigest()
+    read_any = False
+    for number, values in CsvRows(path, problems, list(COLUMNS)):
+        read_any = True
+        _check_row(number, values, problems, groups)
+    if read_any:
+        _check_file(list(groups.values()), problems)
+    problems.raise_if_any()
+    return list(groups.values()), digest
 
 
-def _check_file(groups: list[PeerGroup], label: str, problems: FindingLimit) -> None:
+def _check_file(groups: list[PeerGroup], problems: Problems) -> None:
     versions = sorted({g.version for g in groups})
     if len(versions) > 1:
-        problems.add(Finding("unexpected-value", f"a file holds one version; found {', '.join(versions)}", label,
-                             column="version", expected="the same version on every row"))
+        problems.problem("unexpected-value", f"a file holds one version; found {', '.join(versions)}",
+                         column="version", expected="the same version on every row")
     present = {g.force_code for g in groups}
     absent = [f.name for f in forces.forces() if f.code not in present]
     if groups and absent:
-        problems.add(Finding("missing-force", f"{len(absent)} of the 43 forces have no row: {', '.join(absent)}",
-                             label, column="force", expected="one row for each of the 43 forces"))
+        problems.problem("missing-force", f"{len(absent)} of the 43 forces have no row: {', '.join(absent)}",
+                         column="force", expected="one row for each of the 43 forces")
     for group in groups:
         if not group.members:
-            problems.add(Finding("blank-value", f"{forces.match(group.force_code).name} has no peers", label,
-                                 column="members", expected="at least one other force"))
+            problems.problem("blank-value", f"{forces.match(group.force_code).name} has no peers", column="members",
+                             expected="at least one other force")
     if not groups:
-        problems.add(Finding("empty-file", "the file has a header but no rows", label,
-                             expected="one row for each of the 43 forces"))
+        problems.problem("empty-file", "the file has no usable rows", expected="one row for each of the 43 forces")
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from peelkit import forces, periods
+from peelkit.findings import ProblemSink
 from peelkit.forces import Area
 from peelkit.warehouse import Stage
 
@@ -30,10 +31,12 @@ def _open_text(path: Path) -> IO[str]:
 class CsvRows:
     """Iterate the rows of a CSV as dicts, after checking the header has the required columns.
 
-    Rows are numbered as a spreadsheet would show them: the header is row 1.
+    Rows are numbered as a spreadsheet would show them: the header is row 1, and a record whose quoted field
+    spans several lines is still one row. Problems go to any `ProblemSink` (a warehouse Stage, or the
+    `peelkit.findings.Problems` of a ledger import).
     """
 
-    def __init__(self, path: Path, stage: Stage, required: list[str], optional: tuple[str, ...] = ()) -> None:
+    def __init__(self, path: Path, stage: ProblemSink, required: list[str], optional: tuple[str, ...] = ()) -> None:
         self.path = path
         self.stage = stage
         self.required = required
@@ -56,8 +59,7 @@ class CsvRows:
                     return
                 width = len(header)
                 last_row: tuple[int, list[str]] | None = None
-                for fields in reader:
-                    row_number = reader.line_num
+                for row_number, fields in enumerate(reader, start=2):
                     if not any(f.strip() for f in fields):
                         continue
                     if last_row is not None:
