@@ -12,10 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from peelkit.clitools import Format
-from peelkit.clitools import fail as _fail
+from peelkit.clitools import Format, FormatOption
 from peelkit.csvcells import SafeDictWriter
-from peelkit.errors import PeelError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -44,7 +42,6 @@ STATUS_COLUMNS = ("force_code", "force_name", "return_import_id", "open_queries"
                   "closed_queries", "signed_off", "signed_by", "signed_at", "signed_import_id", "note")
 
 PublicationOption = Annotated[str, typer.Option("--publication", help="Publication id or .toml path.")]
-FormatOption = Annotated[Format, typer.Option("--format", help="Output for people (table) or machines.")]
 ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded in the query and the audit log.")]
 ExpectedVersion = Annotated[int, typer.Option(
     "--expected-version", help="The version you read (peel queries list shows it); refused (exit 5) if the query "
@@ -91,28 +88,24 @@ def run_command(
     from peelkit.checks.runner import counts_by_severity, run_checks
     from peelkit.indicators.publication import load
 
+    pub = load(publication)
+    con = warehouse.connect(config.warehouse_path(), read_only=True)
     try:
-        pub = load(publication)
-        con = warehouse.connect(config.warehouse_path(), read_only=True)
-        try:
-            findings = run_checks(con, pub)
-        finally:
-            con.close()
-        ids: dict[str, tuple[int | None, str, bool]] = {}
-        stale: list[int] = []
-        if raise_queries:
-            from peelkit.ledger.db import session_scope
-            from peelkit.ledger.queries import raise_queries as sync
+        findings = run_checks(con, pub)
+    finally:
+        con.close()
+    ids: dict[str, tuple[int | None, str, bool]] = {}
+    stale: list[int] = []
+    if raise_queries:
+        from peelkit.ledger.db import session_scope
+        from peelkit.ledger.queries import raise_queries as sync
 
-            with session_scope(actor=by) as session:
-                report = sync(session, pub.id, findings)
-                new = {id(q) for q in report.created}
-                for q in [*report.created, *report.unchanged, *report.reopened]:
-                    ids[q.fingerprint] = (q.id, q.status, id(q) in new)
-                stale = [q.id for q in report.no_longer_found]
-    except PeelError as error:
-        _fail(error, fmt)
-        return
+        with session_scope(actor=by) as session:
+            report = sync(session, pub.id, findings)
+            new = {id(q) for q in report.created}
+            for q in [*report.created, *report.unchanged, *report.reopened]:
+                ids[q.fingerprint] = (q.id, q.status, id(q) in new)
+            stale = [q.id for q in report.no_longer_found]
     counts = counts_by_severity(findings)
     rows = []
     for f in findings:
@@ -179,12 +172,8 @@ def list_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.queries import list_queries
 
-    try:
-        with session_scope(actor="peel queries list") as session:
-            rows = [q.to_dict() for q in list_queries(session, publication, force, status)]
-    except PeelError as error:
-        _fail(error, fmt)
-        return
+    with session_scope(actor="peel queries list") as session:
+        rows = [q.to_dict() for q in list_queries(session, publication, force, status)]
     if fmt == Format.csv:
         _csv(rows, QUERY_COLUMNS)
         return
@@ -256,12 +245,9 @@ def _change_query(by: str, change: Callable[[Session], DataQuery]) -> None:
     """One audited change of a data query, reported as its new status and version."""
     from peelkit.ledger.db import session_scope
 
-    try:
-        with session_scope(actor=by) as session:
-            query = change(session)
-            typer.echo(f"{query.describe()} {query.status} (version {query.version})")
-    except PeelError as error:
-        _fail(error)
+    with session_scope(actor=by) as session:
+        query = change(session)
+        typer.echo(f"{query.describe()} {query.status} (version {query.version})")
 
 
 def signoff_command(
@@ -281,15 +267,12 @@ def signoff_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.queries import sign_off
 
-    try:
-        code = match_force(force).code
-        current = (_current_returns() or {}).get(code)
-        with session_scope(actor=by) as session:
-            signoff = sign_off(session, publication, force, by, note, current, allow_open)
-            covering = f"return {current}" if current is not None else "no return loaded"
-            typer.echo(f"{force}: signed off by {signoff.signed_by} for {publication} (covering {covering})")
-    except PeelError as error:
-        _fail(error)
+    code = match_force(force).code
+    current = (_current_returns() or {}).get(code)
+    with session_scope(actor=by) as session:
+        signoff = sign_off(session, publication, force, by, note, current, allow_open)
+        covering = f"return {current}" if current is not None else "no return loaded"
+        typer.echo(f"{force}: signed off by {signoff.signed_by} for {publication} (covering {covering})")
 
 
 def returns_status_command(
@@ -307,13 +290,9 @@ def returns_status_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.queries import return_status
 
-    try:
-        current = _current_returns()
-        with session_scope(actor="peel returns status") as session:
-            rows = return_status(session, publication, current)
-    except PeelError as error:
-        _fail(error, fmt)
-        return
+    current = _current_returns()
+    with session_scope(actor="peel returns status") as session:
+        rows = return_status(session, publication, current)
     dicts = [r.to_dict() for r in rows]
     missing = [r for r in rows if not r.signed_off]
     if fmt == Format.csv:

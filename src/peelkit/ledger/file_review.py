@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from peelkit import forces
-from peelkit.errors import PeelError
+from peelkit.errors import InputError
 from peelkit.files import sha256_of
 from peelkit.findings import Finding, ImportFailed
 from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, utcnow
@@ -147,7 +147,7 @@ def default_sizes() -> dict[str, int]:
     return {f.code: LARGE_FORCE_SIZE if f.code in large else DEFAULT_SIZE for f in forces.forces()}
 
 
-class FileReviewError(PeelError):
+class FileReviewError(InputError):
     exit_code = 2
 
 

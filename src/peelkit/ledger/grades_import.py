@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peelkit import forces
-from peelkit.errors import PeelError
+from peelkit.errors import InputError, PeelError
 from peelkit.findings import Finding
 from peelkit.ledger import frameworks as fw
 from peelkit.ledger.judgments import Judgment, record_judgment
@@ -38,6 +38,7 @@ class GradesImportFailed(PeelError):
     """Some rows of the grades file have problems; nothing was imported."""
 
     exit_code = 4
+    http_status = 422
 
     def __init__(self, findings: list[Finding]) -> None:
         self.findings = findings
@@ -90,7 +91,7 @@ def read_rows(path: Path) -> tuple[list[GradeRow], list[str]]:
     except UnicodeDecodeError as error:
         raise GradesImportFailed([Finding("wrong-encoding", f"not UTF-8 text: {error.reason}", name)]) from error
     except OSError as error:
-        raise PeelError(f"cannot read {path}: {error.strerror}") from error
+        raise InputError(f"cannot read {path}: {error.strerror}") from error
     reader = csv.reader(text.splitlines())
     header = [h.strip() for h in next(reader, [])]
     if not header or header == [""]:

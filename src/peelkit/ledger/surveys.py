@@ -66,7 +66,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from peelkit.errors import PeelError
+from peelkit.errors import InputError, OutputError, PeelError
 from peelkit.files import sha256_of
 from peelkit.findings import Finding, FindingLimit, ImportFailed
 from peelkit.ledger.base import Base, utcnow
@@ -172,13 +172,13 @@ _SPACES = re.compile(r"\s+")
 # --------------------------------------------------------------------------- errors
 
 
-class SurveyError(PeelError):
+class SurveyError(InputError):
     """A survey command cannot be carried out as asked (unknown wave, wave not weighted, ...)."""
 
     exit_code = 2
 
 
-class RakingError(PeelError):
+class RakingError(OutputError):
     """Raking did not reach a force's margins: the message names the force and the variable."""
 
     exit_code = 6

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from peelkit.clitools import ShortFormat as Format
-from peelkit.clitools import fail as _fail
+from peelkit.clitools import ShortFormatOption as FormatOption
 from peelkit.clitools import print_json
-from peelkit.errors import PeelError
+from peelkit.errors import InputError
 
 if TYPE_CHECKING:
     from peelkit.importer import ImportReport
@@ -30,7 +30,6 @@ DEFAULT_PUBLICATION = "peel-effectiveness-2017"
 PublicationOption = Annotated[str, typer.Option(help="The publication whose return it is.")]
 
 
-FormatOption = Annotated[Format, typer.Option("--format", help="Output for people or machines.")]
 
 
 def _report(report: ImportReport, fmt: Format) -> None:
@@ -56,13 +55,9 @@ def template_command(
     from peelkit.returns.items import return_spec
     from peelkit.returns.template import instructions_path, write_return
 
-    try:
-        spec = return_spec(publication)
-        area = forces.match_force(force) if force else None
-        write_return(spec, out, area)
-    except PeelError as error:
-        _fail(error)
-        return
+    spec = return_spec(publication)
+    area = forces.match_force(force) if force else None
+    write_return(spec, out, area)
     typer.echo(f"wrote {out}" + (f" (instructions: {instructions_path(out)})" if out.suffix.lower() == ".csv"
                                  else ""))
 
@@ -84,16 +79,12 @@ def import_command(
     from peelkit.importer import expand, import_paths
     from peelkit.sources import force_return
 
-    try:
-        files = [p for p in expand(paths) if p.suffix.lower() in (".xlsx", ".xlsm", ".ods", ".csv", ".gz")]
-        marked = {force_return.marked_synthetic(p) for p in files}
-        if len(marked) > 1:
-            raise PeelError("some of these returns are marked synthetic demonstration data and some are not: "
-                            "import them separately")
-        report = import_paths(paths, vintage=vintage, synthetic=marked == {True})
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+    files = [p for p in expand(paths) if p.suffix.lower() in (".xlsx", ".xlsm", ".ods", ".csv", ".gz")]
+    marked = {force_return.marked_synthetic(p) for p in files}
+    if len(marked) > 1:
+        raise InputError("some of these returns are marked synthetic demonstration data and some are not: "
+                        "import them separately")
+    report = import_paths(paths, vintage=vintage, synthetic=marked == {True})
     _report(report, fmt)
 
 
@@ -111,12 +102,8 @@ def demo_command(
     """
     from peelkit.returns.demo import PLANTED_ANOMALIES, UNABLE, default_out, run_demo
 
-    try:
-        folder = out or default_out(seed)
-        paths, report = run_demo(publication, seed, folder)
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+    folder = out or default_out(seed)
+    paths, report = run_demo(publication, seed, folder)
     if fmt == Format.json:
         typer.echo(json.dumps({"folder": str(folder), "files": [str(p) for p in paths],
                                "loaded": len(report.loaded), "unchanged": len(report.unchanged),
@@ -142,16 +129,12 @@ def history_command(
     from peelkit import config, forces, warehouse
     from peelkit.returns import submissions
 
+    area = forces.match_force(force)
+    con = warehouse.connect(config.warehouse_path(), read_only=True)
     try:
-        area = forces.match_force(force)
-        con = warehouse.connect(config.warehouse_path(), read_only=True)
-        try:
-            rows = submissions(con, area.code)
-        finally:
-            con.close()
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+        rows = submissions(con, area.code)
+    finally:
+        con.close()
     if fmt == Format.json:
         typer.echo(json.dumps({"force": area.name, "force_code": area.code,
                                "submissions": [s.to_dict() for s in rows]}, indent=2, default=str))

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from peelkit import config
-from peelkit.errors import PeelError
+from peelkit.errors import ConfigError, PeelError
 from peelkit.ledger.base import ConflictError
 
 log = logging.getLogger("peelkit.web")
@@ -55,10 +55,10 @@ class WebSettings:
 
 def secret_key_from(home: Path) -> str:
     """PEEL_SECRET_KEY, else a random key kept in PEEL_HOME/web-secret (mode 0600), made on first use."""
-    value = os.environ.get("PEEL_SECRET_KEY")
+    value = config.value("secret_key")
     if value:
         if len(value) < 32:
-            raise PeelError("PEEL_SECRET_KEY is too short: use at least 32 random characters, "
+            raise ConfigError("PEEL_SECRET_KEY is too short: use at least 32 random characters, "
                             "e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
         return value
     path = home / "web-secret"
@@ -78,7 +78,7 @@ def secret_key_from(home: Path) -> str:
             temporary.unlink()
     key = path.read_text("utf-8").strip()
     if len(key) < 32:
-        raise PeelError(f"{path} holds no usable secret key: delete it and start again (everyone signs in again)")
+        raise ConfigError(f"{path} holds no usable secret key: delete it and start again (everyone signs in again)")
     return key
 
 
@@ -86,14 +86,12 @@ def settings_from_env() -> WebSettings:
     """Settings from the environment: PEEL_HOME, PEEL_DATABASE_URL, PEEL_SECRET_KEY, PEEL_SITE_DIR, PEEL_HTTPS."""
     from peelkit.ledger.db import database_url
 
-    home = config.peel_home()
-    site = os.environ.get("PEEL_SITE_DIR")
     return WebSettings(
         warehouse_path=config.warehouse_path(),
         ledger_url=database_url(),
-        site_dir=Path(site) if site else home / "site",
-        secret_key=secret_key_from(home),
-        https=os.environ.get("PEEL_HTTPS", "").strip().lower() in ("1", "true", "yes", "on"),
+        site_dir=config.site_dir(),
+        secret_key=secret_key_from(config.peel_home()),
+        https=config.flag("https"),
     )
 
 
