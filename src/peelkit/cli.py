@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from peelkit.clitools import Format as ListFormat
-from peelkit.clitools import FormatOption, PeelGroup, ShortFormatOption
+from peelkit.clitools import FormatOption, PeelGroup, ShortFormatOption, warehouse_for_reading
 from peelkit.clitools import ShortFormat as TableFormat
 from peelkit.clitools import print_json as _print_json
 from peelkit.csvcells import SafeDictWriter
@@ -106,12 +106,12 @@ def data_status(
     """
     from peelkit.status import dataset_status
 
-    rows = dataset_status()
+    rows = dataset_status(warehouse_for_reading())
     if fmt == TableFormat.json:
         _print_json(rows)
         return
     if not rows:
-        typer.echo("The warehouse is empty: run `peel data import $PEEL_DATA_DIR`.")
+        typer.echo("The warehouse is empty.")
         return
     from rich.console import Console
     from rich.table import Table
@@ -170,13 +170,13 @@ def indicators_command(
 
     Example: peel indicators --publication peel-effectiveness-2017 --force Warwickshire
     """
-    from peelkit import config, forces, warehouse
+    from peelkit import forces, warehouse
     from peelkit.indicators import engine
     from peelkit.indicators import publication as publications
 
     spec = publications.with_options(publications.load(publication), overdispersion, peers)
     force_code = forces.match_force(force).code if force else None
-    con = warehouse.connect(config.warehouse_path(), read_only=True)
+    con = warehouse.connect(warehouse_for_reading(), read_only=True)
     try:
         results = engine.evaluate_publication(con, spec, force_code, include_earlier=earlier)
     finally:
@@ -198,8 +198,9 @@ def indicators_command(
 def publish_command(
     publication: Annotated[str, typer.Option(help="Publication id, or the path of a publication .toml file.")] = (
         "peel-effectiveness-2017"),
-    out: Annotated[Path, typer.Option(help="The site folder (a link to the newest build; swapped atomically).")] = (
-        Path("site")),
+    out: Annotated[Path | None, typer.Option(
+        help="The site folder (a link to the newest build; swapped atomically). Default: PEEL_SITE_DIR, else "
+             "PEEL_HOME/site, the folder `peel serve` reads.", show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help="Comma-separated: html, pdf.")] = "html,pdf",
     force: Annotated[list[str] | None, typer.Option(help="Only these forces (repeat the option).")] = None,
     jobs: Annotated[int | None, typer.Option(
@@ -224,7 +225,7 @@ def publish_command(
     codes = [forces.match_force(f).code for f in force] if force else None
     console = Console(stderr=True)
     console.print(f"loading {spec.title} ...")
-    data = load_publication_data(config.warehouse_path(), database_url(), spec)
+    data = load_publication_data(warehouse_for_reading(), database_url(), spec)
     total = len(codes) if codes else len(forces.forces())
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, disable=not console.is_terminal) as progress:
@@ -233,7 +234,7 @@ def publish_command(
         def step(code: str) -> None:
             progress.update(task, advance=1, description=f"published {forces.match(code).name}")
 
-        report = publish(data, out, formats=[f.strip() for f in fmt.split(",")], force_codes=codes,
+        report = publish(data, out or config.site_dir(), formats=[f.strip() for f in fmt.split(",")], force_codes=codes,
                          jobs=jobs if jobs is not None else (os.cpu_count() or 1), on_force=step,
                          wait=wait, on_wait=console.print)
     typer.echo(f"published {len(report.forces)} forces, {report.files} files in {report.seconds:.1f} s: "

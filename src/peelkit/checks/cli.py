@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from peelkit.clitools import Format, FormatOption
+from peelkit.clitools import Format, FormatOption, warehouse_for_reading
 from peelkit.csvcells import SafeDictWriter
 
 if TYPE_CHECKING:
@@ -57,9 +57,9 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
 
 
 def _current_returns() -> dict[str, int] | None:
-    from peelkit import config, warehouse
+    from peelkit import warehouse
 
-    return warehouse.current_returns(config.warehouse_path())
+    return warehouse.current_returns(warehouse_for_reading())
 
 
 @checks_app.command("run")
@@ -83,13 +83,13 @@ def run_command(
 
     Example: peel checks run --publication peel-effectiveness-2017 --format csv
     """
-    from peelkit import config, warehouse
+    from peelkit import warehouse
     from peelkit.checks.registry import force_name
     from peelkit.checks.runner import counts_by_severity, run_checks
     from peelkit.indicators.publication import load
 
     pub = load(publication)
-    con = warehouse.connect(config.warehouse_path(), read_only=True)
+    con = warehouse.connect(warehouse_for_reading(), read_only=True)
     try:
         findings = run_checks(con, pub)
     finally:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from peelkit.clitools import Format, FormatOption, ShortFormat, ShortFormatOption, print_json
+from peelkit.clitools import Format, FormatOption, ShortFormat, ShortFormatOption, print_json, warehouse_for_reading
 
 peers_app = typer.Typer(help="Peer groups (most similar forces): load, list, explain.", no_args_is_help=True)
 
@@ -50,13 +50,13 @@ def load_command(
 
 
 def _rows(version: str, publication: str) -> tuple[list[dict[str, Any]], list[str]]:
-    from peelkit import config, forces, warehouse
+    from peelkit import forces, warehouse
     from peelkit.peers import groups as stored_groups
     from peelkit.peers import lookup as peers
 
     as_at, crime_end, default = _dates(publication)
     chosen = version or default
-    con = warehouse.connect(config.warehouse_path(), read_only=True)
+    con = warehouse.connect(warehouse_for_reading(), read_only=True)
     try:
         found = peers.groups_for(con, chosen, as_at, crime_end)
         kept = [str(v["version"]) for v in stored_groups.versions(con)]
@@ -113,12 +113,12 @@ def explain_command(
 
     Example: peel peers explain Warwickshire
     """
-    from peelkit import config, forces, warehouse
+    from peelkit import forces, warehouse
     from peelkit.peers.explain import explanation, lines
 
     code = forces.match_force(force).code
     as_at, crime_end, _default = _dates(publication)
-    con = warehouse.connect(config.warehouse_path(), read_only=True)
+    con = warehouse.connect(warehouse_for_reading(), read_only=True)
     try:
         body = explanation(con, code, as_at, crime_end)
     finally:

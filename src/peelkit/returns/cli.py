@@ -14,7 +14,7 @@ import typer
 
 from peelkit.clitools import ShortFormat as Format
 from peelkit.clitools import ShortFormatOption as FormatOption
-from peelkit.clitools import print_json
+from peelkit.clitools import print_json, warehouse_for_reading
 from peelkit.errors import InputError
 
 if TYPE_CHECKING:
@@ -126,11 +126,11 @@ def history_command(
 
     Example: peel returns history --force Kent
     """
-    from peelkit import config, forces, warehouse
+    from peelkit import forces, warehouse
     from peelkit.returns import submissions
 
     area = forces.match_force(force)
-    con = warehouse.connect(config.warehouse_path(), read_only=True)
+    con = warehouse.connect(warehouse_for_reading(), read_only=True)
     try:
         rows = submissions(con, area.code)
     finally:

@@ -26,7 +26,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from peelkit import config
 from peelkit.errors import ConfigError, PeelError
-from peelkit.ledger.base import ConflictError
 
 log = logging.getLogger("peelkit.web")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -35,7 +34,7 @@ API_PREFIX = "/api/v1"
 TITLES = {400: "There is a problem with the request", 401: "Sign in to see this page",
           403: "You cannot see this page", 404: "Page not found", 405: "Not allowed", 409: "Someone else changed this",
           422: "There is a problem with the request", 429: "Too many attempts",
-          500: "Sorry, there is a problem with the service"}
+          500: "Sorry, there is a problem with the service", 503: "Sorry, the service is busy"}
 
 
 def utc_now() -> datetime:
@@ -157,11 +156,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, LoginRequired)
         return RedirectResponse(login_redirect_url(exc.next_path), status_code=303)
 
-    async def conflict(request: Request, exc: Exception) -> Response:
-        return error_response(request, 409, str(exc))
-
     async def peel_error(request: Request, exc: Exception) -> Response:
-        return error_response(request, 400, str(exc))
+        # The status is the error kind's own (errors.py): 404 for an unknown id, 409 for a conflict, ...
+        assert isinstance(exc, PeelError)
+        if exc.http_status >= 500:
+            log.error("web: %s on %s: %s", type(exc).__name__, request.url.path, exc)
+            return error_response(request, exc.http_status, "Try again later.")
+        return error_response(request, exc.http_status, str(exc))
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("web: unhandled error on %s", request.url.path, exc_info=exc)
@@ -170,7 +171,6 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(LoginRequired, login_required)
-    app.add_exception_handler(ConflictError, conflict)
     app.add_exception_handler(PeelError, peel_error)
     app.add_exception_handler(Exception, server_error)
 

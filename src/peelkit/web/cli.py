@@ -14,7 +14,15 @@ from typing import Annotated, Any
 import typer
 
 from peelkit import config
-from peelkit.clitools import Format, FormatOption, ShortFormat, ShortFormatOption, current_user, print_json
+from peelkit.clitools import (
+    Format,
+    FormatOption,
+    ShortFormat,
+    ShortFormatOption,
+    current_user,
+    print_json,
+    warehouse_for_reading,
+)
 from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import InputError
 
@@ -255,6 +263,7 @@ def serve_command(
     from peelkit.web.app import settings_from_env
 
     settings_from_env()  # fail here, clearly, rather than in every worker
+    warehouse_for_reading()
     typer.echo(f"peelkit web app on http://{host}:{port}/ (Ctrl-C stops)", err=True)
     trusted = proxy_options()
     uvicorn.run("peelkit.web.app:create_app", factory=True, host=host, port=port, workers=workers,
