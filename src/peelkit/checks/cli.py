@@ -18,6 +18,7 @@ from peelkit.csvcells import SafeDictWriter
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from peelkit.checks.registry import CheckFinding
     from peelkit.ledger.queries import DataQuery
 
 checks_app = typer.Typer(
@@ -62,6 +63,32 @@ def _current_returns() -> dict[str, int] | None:
     return warehouse.current_returns(warehouse_for_reading())
 
 
+def _sync_queries(publication_id: str, findings: list[CheckFinding], by: str
+                  ) -> tuple[dict[str, tuple[int | None, str, bool]], list[int]]:
+    """Raise, keep or reopen a query per finding: (query id, status, new) by fingerprint, and the ids of
+    queries no longer found."""
+    from peelkit.ledger.db import session_scope
+    from peelkit.ledger.queries import raise_queries as sync
+
+    ids: dict[str, tuple[int | None, str, bool]] = {}
+    with session_scope(actor=by) as session:
+        report = sync(session, publication_id, findings)
+        new = {id(q) for q in report.created}
+        for q in [*report.created, *report.unchanged, *report.reopened]:
+            ids[q.fingerprint] = (q.id, q.status, id(q) in new)
+        return ids, [q.id for q in report.no_longer_found]
+
+
+def _print_findings(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        query = f"query {row['query_id']} ({row['query_status']}{', new' if row['new'] else ''})" \
+            if row["query_id"] else "no query"
+        synthetic = f" [{SYNTHETIC}]" if row["synthetic"] else ""
+        typer.echo(f"{row['severity'].upper():<7} {row['rule_id']} - {row['force_name']}, {row['item']}"
+                   f"{synthetic}; {query}")
+        typer.echo(f"        {row['message']}")
+
+
 @checks_app.command("run")
 def run_command(
     publication: PublicationOption,
@@ -94,18 +121,7 @@ def run_command(
         findings = run_checks(con, pub)
     finally:
         con.close()
-    ids: dict[str, tuple[int | None, str, bool]] = {}
-    stale: list[int] = []
-    if raise_queries:
-        from peelkit.ledger.db import session_scope
-        from peelkit.ledger.queries import raise_queries as sync
-
-        with session_scope(actor=by) as session:
-            report = sync(session, pub.id, findings)
-            new = {id(q) for q in report.created}
-            for q in [*report.created, *report.unchanged, *report.reopened]:
-                ids[q.fingerprint] = (q.id, q.status, id(q) in new)
-            stale = [q.id for q in report.no_longer_found]
+    ids, stale = _sync_queries(pub.id, findings, by) if raise_queries else ({}, [])
     counts = counts_by_severity(findings)
     rows = []
     for f in findings:
@@ -119,13 +135,7 @@ def run_command(
         typer.echo(json.dumps({"publication": pub.id, "counts": counts, "findings": rows,
                                "no_longer_found": stale}, indent=2, default=str))
         return
-    for row in rows:
-        query = f"query {row['query_id']} ({row['query_status']}{', new' if row['new'] else ''})" \
-            if row["query_id"] else "no query"
-        synthetic = f" [{SYNTHETIC}]" if row["synthetic"] else ""
-        typer.echo(f"{row['severity'].upper():<7} {row['rule_id']} - {row['force_name']}, {row['item']}"
-                   f"{synthetic}; {query}")
-        typer.echo(f"        {row['message']}")
+    _print_findings(rows)
     if stale:
         typer.echo(f"{len(stale)} open or answered queries were not flagged this time (figure corrected?): "
                    f"{', '.join(map(str, stale))}; close them with `peel queries resolve ID --by NAME`.")
