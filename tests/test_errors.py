@@ -75,6 +75,10 @@ def test_no_command_catches_peel_error_to_print_it() -> None:
                 offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("fail", "_fail"):
                 offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "Typer" \
+                    and not any(k.arg == "cls" and isinstance(k.value, ast.Name) and k.value.id == "PeelGroup"
+                                for k in node.keywords):
+                offenders.append(f"{path.relative_to(REPO)}:{node.lineno} (a Typer app without cls=PeelGroup)")
     assert offenders == [], "raise the error; clitools.PeelGroup prints it and exits with its code"
 
 

@@ -23,7 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-data_app = typer.Typer(help="Import and inspect the official data.", no_args_is_help=True)
+data_app = typer.Typer(cls=PeelGroup, help="Import and inspect the official data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 from peelkit.checks.cli import checks_app, queries_app, returns_status_command, signoff_command  # noqa: E402
 from peelkit.ledger.cli import ledger_app  # noqa: E402

@@ -70,8 +70,9 @@ def report_error(error: PeelError, fmt: str = "table") -> None:
 
 
 class PeelGroup(TyperGroup):
-    """The `peel` app's root group: the one handler that turns a `PeelError` from any command into its message
-    and exit code (works the same for `peel`, `python -m peelkit.cli` and Typer's test runner)."""
+    """The group class of every `peel` app (`typer.Typer(cls=PeelGroup)`): the one handler that turns a
+    `PeelError` from any command into its message and exit code, whether the command runs under `peel`,
+    `python -m peelkit.cli` or Typer's test runner on a sub-app; the innermost group answers."""
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # Typer types it by its vendored click
         try:

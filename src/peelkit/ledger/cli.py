@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from peelkit.clitools import Format, FormatOption, ShortFormat, ShortFormatOption, parse_date
+from peelkit.clitools import Format, FormatOption, PeelGroup, ShortFormat, ShortFormatOption, parse_date
 from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import InputError
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from peelkit.ledger.rollup import Rollup
 
 ledger_app = typer.Typer(
+    cls=PeelGroup,
     help="The inspection ledger: judgments, carried-forward grades, areas for improvement.\n\n"
          "Example: peel ledger judgments --force Warwickshire --year 2017",
     no_args_is_help=True,

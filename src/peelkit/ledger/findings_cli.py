@@ -11,16 +11,18 @@ from typing import Annotated
 
 import typer
 
-from peelkit.clitools import ShortFormat, parse_date
+from peelkit.clitools import PeelGroup, ShortFormat, parse_date
 from peelkit.clitools import ShortFormatOption as FormatOption
 
 frameworks_app = typer.Typer(
+    cls=PeelGroup,
     help="The PEEL framework of each cycle (2015 to 2025-27): areas with heading and core question, the grade "
          "scale, the publication years it governs, source and confidence.\n\n"
          "Example: peel ledger frameworks --format json",
     invoke_without_command=True,
 )
 recommendation_app = typer.Typer(
+    cls=PeelGroup,
     help="Recommendations of a cause of concern: owner, due date and status.\n\n"
          "Example: peel ledger recommendation add --finding 3 --text \"...\" --owner \"Chief constable\" "
          "--due 2023-03-31 --by Ann",

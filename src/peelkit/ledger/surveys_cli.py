@@ -13,10 +13,11 @@ from typing import Annotated, Any
 
 import typer
 
-from peelkit.clitools import Format, FormatOption, ShortFormat, ShortFormatOption
+from peelkit.clitools import Format, FormatOption, PeelGroup, ShortFormat, ShortFormatOption
 from peelkit.csvcells import SafeDictWriter
 
 surveys_app = typer.Typer(
+    cls=PeelGroup,
     help="Surveys: the public attitude survey (weighted, an indication only) and the staff survey (themes).\n\n"
          "Example: peel ledger surveys report --wave 1 --question feel_safe --answer yes",
     no_args_is_help=True,

@@ -9,9 +9,18 @@ from typing import Annotated, Any
 
 import typer
 
-from peelkit.clitools import Format, FormatOption, ShortFormat, ShortFormatOption, print_json, warehouse_for_reading
+from peelkit.clitools import (
+    Format,
+    FormatOption,
+    PeelGroup,
+    ShortFormat,
+    ShortFormatOption,
+    print_json,
+    warehouse_for_reading,
+)
 
-peers_app = typer.Typer(help="Peer groups (most similar forces): load, list, explain.", no_args_is_help=True)
+peers_app = typer.Typer(cls=PeelGroup, help="Peer groups (most similar forces): load, list, explain.",
+                        no_args_is_help=True)
 
 PublicationOption = Annotated[str, typer.Option(
     help="Publication id or .toml path: its population date and crime period feed the computed groups.")]

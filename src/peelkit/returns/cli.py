@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from peelkit.clitools import PeelGroup, print_json, warehouse_for_reading
 from peelkit.clitools import ShortFormat as Format
 from peelkit.clitools import ShortFormatOption as FormatOption
-from peelkit.clitools import print_json, warehouse_for_reading
 from peelkit.errors import InputError
 
 if TYPE_CHECKING:
     from peelkit.importer import ImportReport
 
 returns_app = typer.Typer(
+    cls=PeelGroup,
     help="Force data returns: the blank template, importing filled returns, the synthetic demo set, history.\n\n"
          "Example: peel returns template --force Warwickshire --out warwickshire-return.xlsx",
     no_args_is_help=True,

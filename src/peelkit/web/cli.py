@@ -17,6 +17,7 @@ from peelkit import config
 from peelkit.clitools import (
     Format,
     FormatOption,
+    PeelGroup,
     ShortFormat,
     ShortFormatOption,
     current_user,
@@ -26,11 +27,11 @@ from peelkit.clitools import (
 from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import InputError
 
-users_app = typer.Typer(help="Web app accounts: analysts, inspectors and force users.\n\n"
-                             "Example: peel users add ana --role analyst", no_args_is_help=True)
-publication_app = typer.Typer(help="Draft, embargo and publish a publication (what the web app shows the public)."
-                                   "\n\nExample: peel publication status peel-effectiveness-2017",
-                              no_args_is_help=True)
+users_app = typer.Typer(cls=PeelGroup, help="Web app accounts: analysts, inspectors and force users.\n\n"
+                        "Example: peel users add ana --role analyst", no_args_is_help=True)
+publication_app = typer.Typer(cls=PeelGroup, no_args_is_help=True,
+                              help="Draft, embargo and publish a publication (what the web app shows the public)."
+                                   "\n\nExample: peel publication status peel-effectiveness-2017")
 
 USER_COLUMNS = ("name", "role", "force_code", "active", "created_at")
 ByOption = Annotated[str | None, typer.Option("--by", help="Your name, recorded as the actor in the audit log "
