@@ -65,14 +65,14 @@ demo: install
 	  echo "peel-effectiveness-2017 is already published"; \
 	else $(BIN)/peel publication set peel-effectiveness-2017 --state published --by "make demo" \
 	  --override "demonstration release: the synthetic returns' planted anomalies are left open and no force has signed off"; fi
-	$(BIN)/peel publish --publication peel-effectiveness-2017 --out "$(PEEL_HOME)/site" --jobs 2
+	$(BIN)/peel publish --publication peel-effectiveness-2017 --jobs 2
 	@for user in "analyst --role analyst" "inspector --role inspector" \
 	             "warwickshire --role force --force Warwickshire"; do \
 	  name=$${user%% *}; \
 	  if $(BIN)/peel users list --format csv | cut -d, -f1 | grep -qx "$$name"; then echo "user $$name exists"; \
 	  else echo "$(DEMO_PASSWORD)" | $(BIN)/peel users add $$user --password-stdin --by "make demo" || exit 1; fi; \
 	done
-	@echo "Warehouse and ledger are in $(PEEL_HOME); the published site is $(PEEL_HOME)/site"
+	@echo "Warehouse and ledger are in $(PEEL_HOME); the published site is $${PEEL_SITE_DIR:-$(PEEL_HOME)/site}"
 	@echo "Demo accounts (for this demo only; never use these on a real server): analyst, inspector and"
 	@echo "warwickshire (the Warwickshire force user), all with the password $(DEMO_PASSWORD)"
 	@echo "Serving the web app on http://127.0.0.1:$(PORT)/ (Ctrl-C stops); try also: $(BIN)/peel --help"

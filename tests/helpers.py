@@ -62,11 +62,11 @@ def query(db: Path, sql: str, params: list[object] | None = None) -> list[tuple[
         con.close()
 
 
-def run_peel(*args: str, stdin: str | None = None, check: bool = True,
-             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_peel(*args: str, stdin: str | None = None, check: bool = True, env: dict[str, str] | None = None,
+             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run `peel ARGS` as its own process, the way people run it (the current PEEL_HOME and database URL)."""
     completed = subprocess.run([sys.executable, "-m", "peelkit.cli", *args], input=stdin, capture_output=True,
-                               text=True, env={**os.environ, **(env or {})}, timeout=300)
+                               text=True, env={**os.environ, **(env or {})}, timeout=300, cwd=cwd)
     if check and completed.returncode != 0:
         raise AssertionError(f"peel {' '.join(args)} exited {completed.returncode}:\n{completed.stdout}\n"
                              f"{completed.stderr}")

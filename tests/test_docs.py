@@ -15,7 +15,7 @@ def test_first_two_commands_are_make_demo_and_make_test() -> None:
 
 
 def test_every_setting_is_documented() -> None:
-    assert [s.name for s in SETTINGS if f"`{s.name}`" not in README] == []
+    assert [s.env for s in SETTINGS if f"`{s.env}`" not in README] == []
 
 
 def test_every_problem_code_is_documented() -> None:

@@ -10,19 +10,20 @@ from typing import Annotated
 import typer
 
 from peelkit.clitools import Format as ListFormat
+from peelkit.clitools import FormatOption, PeelGroup, ShortFormatOption, warehouse_for_reading
 from peelkit.clitools import ShortFormat as TableFormat
-from peelkit.clitools import fail as _fail
 from peelkit.clitools import print_json as _print_json
 from peelkit.csvcells import SafeDictWriter
-from peelkit.errors import PeelError
+from peelkit.errors import ConfigError
 
 app = typer.Typer(
+    cls=PeelGroup,
     help="peelkit: a PEEL-style police effectiveness inspection, from official statistics to reports.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-data_app = typer.Typer(help="Import and inspect the official data.", no_args_is_help=True)
+data_app = typer.Typer(cls=PeelGroup, help="Import and inspect the official data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 from peelkit.ledger.cli import ledger_app  # noqa: E402
 from peelkit.ledger.queries_cli import checks_app, queries_app, returns_status_command, signoff_command  # noqa: E402
@@ -61,7 +62,7 @@ def data_import(
     vintage: Annotated[
         str | None, typer.Option(help="Release of these files (e.g. 2018-12-14); default: read from the data.")
     ] = None,
-    fmt: Annotated[TableFormat, typer.Option("--format", help="Output for people or machines.")] = TableFormat.table,
+    fmt: ShortFormatOption = TableFormat.table,
     keep_street_records: Annotated[bool, typer.Option(
         "--keep-street-records", help="Also keep every data.police.uk street-level row (slower; default: "
         "monthly counts per force and crime type).")] = False,
@@ -77,21 +78,17 @@ def data_import(
 
     from peelkit.importer import expand, import_paths
 
-    try:
-        files = expand(paths)
-        console = Console(stderr=True)
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
-                      disable=fmt == TableFormat.json or not console.is_terminal, transient=True) as progress:
-            task = progress.add_task("importing", total=len(files))
+    files = expand(paths)
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
+                  disable=fmt == TableFormat.json or not console.is_terminal, transient=True) as progress:
+        task = progress.add_task("importing", total=len(files))
 
-            def step(path: Path) -> None:
-                progress.update(task, advance=1, description=f"importing {path.name}")
+        def step(path: Path) -> None:
+            progress.update(task, advance=1, description=f"importing {path.name}")
 
-            report = import_paths(paths, vintage=vintage, on_file=step, keep_street_records=keep_street_records,
-                                  wait=wait, on_wait=lambda message: typer.echo(message, err=True))
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+        report = import_paths(paths, vintage=vintage, on_file=step, keep_street_records=keep_street_records,
+                              wait=wait, on_wait=lambda message: typer.echo(message, err=True))
     if fmt == TableFormat.json:
         _print_json(report.to_dict())
         return
@@ -101,7 +98,7 @@ def data_import(
 
 @data_app.command("status")
 def data_status(
-    fmt: Annotated[TableFormat, typer.Option("--format", help="Output for people or machines.")] = TableFormat.table,
+    fmt: ShortFormatOption = TableFormat.table,
 ) -> None:
     """Per dataset: periods covered, forces present and missing, vintages loaded.
 
@@ -109,12 +106,12 @@ def data_status(
     """
     from peelkit.status import dataset_status
 
-    rows = dataset_status()
+    rows = dataset_status(warehouse_for_reading())
     if fmt == TableFormat.json:
         _print_json(rows)
         return
     if not rows:
-        typer.echo("The warehouse is empty: run `peel data import $PEEL_DATA_DIR`.")
+        typer.echo("The warehouse is empty.")
         return
     from rich.console import Console
     from rich.table import Table
@@ -146,14 +143,10 @@ def data_fetch(
     from peelkit import config
     from peelkit.fetch import MANUAL_PAGES, fetch_all
 
-    try:
-        target = dest or config.data_dir(required=False)
-        if target is None:
-            raise PeelError("set PEEL_DATA_DIR or pass --dest to say where the files go")
-        written = fetch_all(target)
-    except PeelError as error:
-        _fail(error)
-        return
+    target = dest or config.data_dir(required=False)
+    if target is None:
+        raise ConfigError("set PEEL_DATA_DIR or pass --dest to say where the files go")
+    written = fetch_all(target)
     for path in written:
         typer.echo(f"saved {path}")
     typer.echo("Download these by hand from their publishers' pages:\n  " + "\n  ".join(MANUAL_PAGES))
@@ -164,7 +157,7 @@ def indicators_command(
     publication: Annotated[str, typer.Option(help="Publication id, or the path of a publication .toml file.")] = (
         "peel-effectiveness-2017"),
     force: Annotated[str | None, typer.Option(help="One force (any spelling, or its code).")] = None,
-    fmt: Annotated[ListFormat, typer.Option("--format", help="Output for people or machines.")] = ListFormat.table,
+    fmt: FormatOption = ListFormat.table,
     earlier: Annotated[bool, typer.Option("--earlier", help="Also the earlier years shown beside some figures.")] = (
         False),
     overdispersion: Annotated[str | None, typer.Option(
@@ -177,21 +170,17 @@ def indicators_command(
 
     Example: peel indicators --publication peel-effectiveness-2017 --force Warwickshire
     """
-    from peelkit import config, forces, warehouse
+    from peelkit import forces, warehouse
     from peelkit.indicators import engine
     from peelkit.indicators import publication as publications
 
+    spec = publications.with_options(publications.load(publication), overdispersion, peers)
+    force_code = forces.match_force(force).code if force else None
+    con = warehouse.connect(warehouse_for_reading(), read_only=True)
     try:
-        spec = publications.with_options(publications.load(publication), overdispersion, peers)
-        force_code = forces.match_force(force).code if force else None
-        con = warehouse.connect(config.warehouse_path(), read_only=True)
-        try:
-            results = engine.evaluate_publication(con, spec, force_code, include_earlier=earlier)
-        finally:
-            con.close()
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+        results = engine.evaluate_publication(con, spec, force_code, include_earlier=earlier)
+    finally:
+        con.close()
     if fmt == ListFormat.csv:
 
         writer = SafeDictWriter(sys.stdout, fieldnames=list(engine.CSV_COLUMNS), lineterminator="\n")
@@ -209,8 +198,9 @@ def indicators_command(
 def publish_command(
     publication: Annotated[str, typer.Option(help="Publication id, or the path of a publication .toml file.")] = (
         "peel-effectiveness-2017"),
-    out: Annotated[Path, typer.Option(help="The site folder (a link to the newest build; swapped atomically).")] = (
-        Path("site")),
+    out: Annotated[Path | None, typer.Option(
+        help="The site folder (a link to the newest build; swapped atomically). Default: PEEL_SITE_DIR, else "
+             "PEEL_HOME/site, the folder `peel serve` reads.", show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help="Comma-separated: html, pdf.")] = "html,pdf",
     force: Annotated[list[str] | None, typer.Option(help="Only these forces (repeat the option).")] = None,
     jobs: Annotated[int | None, typer.Option(
@@ -232,29 +222,26 @@ def publish_command(
     from peelkit.publish.model import PublicationData
     from peelkit.publish.publisher import publish
 
-    try:
-        spec = publications.load(publication)
-        codes = [forces.match_force(f).code for f in force] if force else None
-        console = Console(stderr=True)
-        console.print(f"loading {spec.title} ...")
+    spec = publications.load(publication)
+    codes = [forces.match_force(f).code for f in force] if force else None
+    console = Console(stderr=True)
+    console.print(f"loading {spec.title} ...")
+    warehouse_path = warehouse_for_reading()
 
-        def data() -> PublicationData:  # loaded while the report workers start
-            return load_publication_data(config.warehouse_path(), database_url(), spec)
+    def data() -> PublicationData:  # loaded while the report workers start
+        return load_publication_data(warehouse_path, database_url(), spec)
 
-        total = len(codes) if codes else len(forces.forces())
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console, disable=not console.is_terminal) as progress:
-            task = progress.add_task("publishing", total=total)
+    total = len(codes) if codes else len(forces.forces())
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, disable=not console.is_terminal) as progress:
+        task = progress.add_task("publishing", total=total)
 
-            def step(code: str) -> None:
-                progress.update(task, advance=1, description=f"published {forces.match(code).name}")
+        def step(code: str) -> None:
+            progress.update(task, advance=1, description=f"published {forces.match(code).name}")
 
-            report = publish(data, out, formats=[f.strip() for f in fmt.split(",")], force_codes=codes,
-                             jobs=jobs if jobs is not None else (os.cpu_count() or 1), on_force=step,
-                             wait=wait, on_wait=console.print)
-    except PeelError as error:
-        _fail(error)
-        return
+        report = publish(data, out or config.site_dir(), formats=[f.strip() for f in fmt.split(",")],
+                         force_codes=codes, jobs=jobs if jobs is not None else (os.cpu_count() or 1), on_force=step,
+                         wait=wait, on_wait=console.print)
     typer.echo(f"published {len(report.forces)} forces, {report.files} files in {report.seconds:.1f} s: "
                f"{report.out}/index.html")
 
@@ -262,7 +249,7 @@ def publish_command(
 @app.command("forces")
 def forces_list(
     name: Annotated[str | None, typer.Argument(help="A name or code to match (any spelling a source uses).")] = None,
-    fmt: Annotated[ListFormat, typer.Option("--format", help="Output for people or machines.")] = ListFormat.table,
+    fmt: FormatOption = ListFormat.table,
 ) -> None:
     """List the 43 territorial forces, or match one name the way the importers do.
 
@@ -270,11 +257,7 @@ def forces_list(
     """
     from peelkit import forces
 
-    try:
-        areas = [forces.match(name)] if name else list(forces.forces())
-    except PeelError as error:
-        _fail(error)
-        return
+    areas = [forces.match(name)] if name else list(forces.forces())
     rows = [{"code": a.code, "name": a.name, "kind": a.kind, "region": a.region,
              "police_uk_id": a.police_uk_id, "slug": a.slug} for a in areas]
     if fmt == ListFormat.json:
@@ -290,13 +273,9 @@ def forces_list(
 
 
 def main() -> None:
-    # Commands turn the errors they expect into messages; any PeelError that still escapes (the warehouse busy
-    # in another process, say) gets the same message and exit code instead of a traceback.
-    try:
-        app()
-    except PeelError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise SystemExit(error.exit_code) from None
+    """The `peel` entry point. Errors are answered by the app's root group, `clitools.PeelGroup`: one handler
+    for every command, whether run here or through Typer's test runner."""
+    app()
 
 
 if __name__ == "__main__":

@@ -139,6 +139,7 @@ class ImportFailed(PeelError):
     """Raised when any file of an import has problems; nothing was loaded. `store` names what is unchanged."""
 
     exit_code = 4
+    http_status = 422
 
     def __init__(self, findings: list[Finding], suppressed: list[str] | None = None, *,
                  store: str = "warehouse") -> None:

@@ -11,7 +11,7 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-from peelkit.errors import PeelError
+from peelkit.errors import NotFoundError
 
 AreaKind = Literal["force", "body", "region", "nation", "total", "group"]
 
@@ -48,8 +48,8 @@ class Area:
         return _NON_WORD.sub("-", self.name.lower()).strip("-")
 
 
-class UnknownAreaError(PeelError, LookupError):
-    exit_code = 2
+class UnknownAreaError(NotFoundError, LookupError):
+    """No force or area goes by this name."""
 
     def __init__(self, name: str, suggestions: list[str]) -> None:
         self.name = name

@@ -19,6 +19,7 @@ class Busy(PeelError):
     """Another process is writing the same thing; nothing was changed."""
 
     exit_code = 7
+    http_status = 503
 
 
 def _holder(fd: int) -> str:

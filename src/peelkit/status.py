@@ -63,3 +63,22 @@ def dataset_status(db_path: Path | None = None) -> list[dict[str, Any]]:
     finally:
         con.close()
 
+
+
+def warehouse_is_empty(db_path: Path | None = None) -> bool:
+    """True when no import has been loaded at this path (no file, or a file with no imports). A warehouse held
+    by a writer counts as not empty: the command that reads it says it is busy."""
+    from peelkit.locks import Busy
+
+    path = db_path or config.warehouse_path()
+    if not path.exists():
+        return True
+    try:
+        con = warehouse.connect(path, read_only=True)
+    except Busy:
+        return False
+    try:
+        row = con.execute("SELECT count(*) FROM imports").fetchone()
+    finally:
+        con.close()
+    return not row or row[0] == 0

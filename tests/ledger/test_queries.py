@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from peelkit import config
 from peelkit.checks.registry import CheckFinding
+from peelkit.clitools import PeelGroup
 from peelkit.errors import PeelError
 from peelkit.ledger.base import AuditLog, ConflictError
 from peelkit.ledger.db import session_scope
@@ -164,7 +165,7 @@ def _peel() -> typer.Typer:
 
 
 def _returns_app() -> typer.Typer:
-    app = typer.Typer()
+    app = typer.Typer(cls=PeelGroup)  # as the `peel returns` app mounts them: its group answers errors
     app.command("signoff")(signoff_command)
     app.command("status")(returns_status_command)
     return app

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import duckdb
 
 from peelkit.checks.registry import SEVERITIES, CheckContext, CheckFinding, CheckSettings, Rule, rules
-from peelkit.errors import PeelError
+from peelkit.errors import NotFoundError
 from peelkit.indicators.publication import Publication
 
 _ORDER = {severity: index for index, severity in enumerate(SEVERITIES)}
@@ -32,7 +32,7 @@ def run_checks(
         known = {r.id for r in chosen}
         unknown = [w for w in wanted if w not in known]
         if unknown:
-            raise PeelError(f"no check rule {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            raise NotFoundError(f"no check rule {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         chosen = [r for r in chosen if r.id in wanted]
     ctx = CheckContext(con, publication, settings or CheckSettings())
     findings: list[CheckFinding] = []

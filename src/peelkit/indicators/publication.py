@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from peelkit import forces
-from peelkit.errors import PeelError
+from peelkit.errors import InputError
 from peelkit.indicators.catalogue import BY_ID
 from peelkit.periods import Period, months_to
 
 Status = Literal["excluded", "partial"]
 
 
-class PublicationError(PeelError):
-    exit_code = 2
+class PublicationError(InputError):
+    """An unknown publication, or a publication file that cannot be used."""
 
 
 @dataclass(frozen=True)

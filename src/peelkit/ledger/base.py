@@ -44,6 +44,7 @@ class ConflictError(PeelError):
     """Someone else saved this record since it was read: reload it and apply the change again."""
 
     exit_code = 5
+    http_status = 409
 
     def __init__(self, what: str, expected: int | None = None, found: int | None = None) -> None:
         detail = f" (you edited version {expected}; it is now version {found})" if expected is not None else ""

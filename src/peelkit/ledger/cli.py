@@ -12,11 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from peelkit.clitools import Format, ShortFormat
-from peelkit.clitools import fail as _fail
+from peelkit.clitools import Format, FormatOption, PeelGroup, ShortFormat, ShortFormatOption, parse_date
 from peelkit.csvcells import SafeDictWriter
-from peelkit.errors import PeelError
-from peelkit.ledger.cli_options import date_option as _date
+from peelkit.errors import InputError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -26,6 +24,7 @@ if TYPE_CHECKING:
     from peelkit.ledger.rollup import Rollup
 
 ledger_app = typer.Typer(
+    cls=PeelGroup,
     help="The inspection ledger: judgments, carried-forward grades, areas for improvement.\n\n"
          "Example: peel ledger judgments --force Warwickshire --year 2017",
     no_args_is_help=True,
@@ -70,6 +69,7 @@ CorrectionOption = Annotated[str | None, typer.Option(
                          "report and force page as 'Corrected on <date>: <reason>'; refused without it).")]
 
 
+
 def _judgment_rows(report: StandingReport, rollup: Rollup) -> list[dict[str, Any]]:
     common = {"force_code": report.force_code, "force": report.force, "year": report.year,
               "framework_id": report.framework.id}
@@ -102,7 +102,7 @@ def judgments_command(
     force: Annotated[str, typer.Option(help="The force (any spelling, or its code).")],
     year: Annotated[str, typer.Option(help="Programme year (2015, 2016, 2017, 2018/19, 2021/22, 2023-25, "
                                            "2025-27) or framework id.")],
-    fmt: Annotated[Format, typer.Option("--format", help="Output for people or machines.")] = Format.table,
+    fmt: FormatOption = Format.table,
 ) -> None:
     """The grade standing for each question in a programme year, and the overall grade.
 
@@ -122,12 +122,8 @@ def judgments_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.judgments import standing_judgments
 
-    try:
-        with session_scope(actor="peel ledger judgments") as session:
-            report = standing_judgments(session, force, year)
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+    with session_scope(actor="peel ledger judgments") as session:
+        report = standing_judgments(session, force, year)
     advice = rollups.advise_standing(report)
     rows = _judgment_rows(report, advice)
     if fmt == Format.csv:
@@ -171,7 +167,7 @@ def import_grades_command(
                                               "source_url, evidence, confidence).", show_default=False)],
     by: ByOption = "peel ledger import-grades",
     correction: CorrectionOption = None,
-    fmt: Annotated[ShortFormat, typer.Option("--format", help="Output for people or machines.")] = (
+    fmt: ShortFormatOption = (
         ShortFormat.table),
 ) -> None:
     """Import the public PEEL grades: every row checked first, all problems listed with row numbers, nothing
@@ -184,13 +180,9 @@ def import_grades_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.grades_import import import_grades
 
-    try:
-        with session_scope(actor=by) as session:
-            begin_correction(session, correction)
-            report = import_grades(session, file)
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+    with session_scope(actor=by) as session:
+        begin_correction(session, correction)
+        report = import_grades(session, file)
     if fmt == ShortFormat.json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
         return
@@ -230,20 +222,17 @@ def record_judgment_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.judgments import record_judgment
 
-    try:
-        with session_scope(actor=by) as session:
-            begin_correction(session, correction)
-            extra: dict[str, Any] = {}
-            if last_inspected is not None:
-                extra["last_inspected"] = last_inspected
-            judgment = record_judgment(session, force, year, question, grade or None,
-                                       inspected_this_year=not not_inspected, judged_on=_date(judged_on, "--judged-on"),
-                                       source=source, evidence=evidence, confidence=confidence,
-                                       expected_version=expected_version, **extra)
-            ident, version = judgment.id, judgment.version
-    except PeelError as error:
-        _fail(error)
-        return
+    with session_scope(actor=by) as session:
+        begin_correction(session, correction)
+        extra: dict[str, Any] = {}
+        if last_inspected is not None:
+            extra["last_inspected"] = last_inspected
+        judgment = record_judgment(session, force, year, question, grade or None,
+                                   inspected_this_year=not not_inspected,
+                                   judged_on=parse_date(judged_on, "--judged-on"),
+                                   source=source, evidence=evidence, confidence=confidence,
+                                   expected_version=expected_version, **extra)
+        ident, version = judgment.id, judgment.version
     typer.echo(f"saved judgment {ident} (version {version})")
 
 
@@ -271,15 +260,11 @@ def raise_area_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.improvements import raise_area
 
-    try:
-        with session_scope(actor=by) as session:
-            begin_correction(session, correction)
-            area = raise_area(session, force, year, question, text, kind=kind, predecessor_id=predecessor,
-                              on=_date(on, "--on"), evidence=evidence)
-            ident = area.id
-    except PeelError as error:
-        _fail(error)
-        return
+    with session_scope(actor=by) as session:
+        begin_correction(session, correction)
+        area = raise_area(session, force, year, question, text, kind=kind, predecessor_id=predecessor,
+                          on=parse_date(on, "--on"), evidence=evidence)
+        ident = area.id
     typer.echo(f"raised area {ident}")
 
 
@@ -303,15 +288,11 @@ def set_area_status_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.improvements import set_status
 
-    try:
-        with session_scope(actor=by) as session:
-            begin_correction(session, correction)
-            area = set_status(session, area_id, status, on=_date(on, "--on"), evidence=evidence,
-                              expected_version=expected_version)
-            version = area.version
-    except PeelError as error:
-        _fail(error)
-        return
+    with session_scope(actor=by) as session:
+        begin_correction(session, correction)
+        area = set_status(session, area_id, status, on=parse_date(on, "--on"), evidence=evidence,
+                          expected_version=expected_version)
+        version = area.version
     typer.echo(f"area {area_id} is now {status} (version {version})")
 
 
@@ -329,7 +310,7 @@ def _afi_row(area: ImprovementArea) -> dict[str, Any]:
 @ledger_app.command("afis")
 def afis_command(
     force: Annotated[str, typer.Option(help="The force (any spelling, or its code).")],
-    fmt: Annotated[Format, typer.Option("--format", help="Output for people or machines.")] = Format.table,
+    fmt: FormatOption = Format.table,
 ) -> None:
     """Findings of a force (every kind), with status history, recommendations and how often raised.
 
@@ -345,14 +326,10 @@ def afis_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.improvements import AreaView, areas_for
 
-    try:
-        with session_scope(actor="peel ledger afis") as session:
-            areas = areas_for(session, force)
-            views = [AreaView(a).to_dict() for a in areas]
-            rows = [_afi_row(a) for a in areas]
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+    with session_scope(actor="peel ledger afis") as session:
+        areas = areas_for(session, force)
+        views = [AreaView(a).to_dict() for a in areas]
+        rows = [_afi_row(a) for a in areas]
     if fmt == Format.json:
         typer.echo(json.dumps(views, indent=2, default=str))
         return
@@ -394,16 +371,11 @@ def set_narrative_command(
     try:
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        _fail(PeelError(f"{file}: cannot read the narrative as UTF-8 text: {error}"))
-        return
-    try:
-        with session_scope(actor=by) as session:
-            begin_correction(session, correction)
-            row = set_narrative(session, force, year, section, text, expected_version=expected_version)
-            ident, version = row.id, row.version
-    except PeelError as error:
-        _fail(error)
-        return
+        raise InputError(f"{file}: cannot read the narrative as UTF-8 text: {error}") from error
+    with session_scope(actor=by) as session:
+        begin_correction(session, correction)
+        row = set_narrative(session, force, year, section, text, expected_version=expected_version)
+        ident, version = row.id, row.version
     typer.echo(f"saved narrative {ident} (version {version})")
 
 
@@ -414,7 +386,7 @@ HISTORY_COLUMNS = ("at", "actor", "table_name", "record_id", "action", "changed"
 def history_command(
     force: Annotated[str, typer.Option(help="The force (any spelling, or its code).")],
     limit: Annotated[int, typer.Option(help="At most this many changes, newest first.")] = 50,
-    fmt: Annotated[Format, typer.Option("--format", help="Output for people or machines.")] = Format.table,
+    fmt: FormatOption = Format.table,
 ) -> None:
     """The audit trail of a force's records (judgments, narrative, areas, queries, sign-offs, corrections), newest
     first, whichever process made each change (CLI or web).
@@ -428,13 +400,9 @@ def history_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.history import force_history
 
-    try:
-        code = match_force(force).code
-        with session_scope(actor="peel ledger history") as session:
-            rows = force_history(session, code, limit)
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+    code = match_force(force).code
+    with session_scope(actor="peel ledger history") as session:
+        rows = force_history(session, code, limit)
     if fmt == Format.json:
         typer.echo(json.dumps([row.to_dict() for row in rows], indent=2))
         return

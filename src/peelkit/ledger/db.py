@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -15,7 +14,7 @@ from peelkit import config
 
 
 def database_url() -> str:
-    url = os.environ.get("PEEL_DATABASE_URL")
+    url = config.value("database_url")
     if url:
         return url
     home = config.peel_home()

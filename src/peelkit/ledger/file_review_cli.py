@@ -14,13 +14,12 @@ from typing import Annotated, Any
 
 import typer
 
-from peelkit.clitools import Format
+from peelkit.clitools import Format, FormatOption, PeelGroup
 from peelkit.clitools import current_user as _default_actor
-from peelkit.clitools import fail as _fail
 from peelkit.csvcells import SafeDictWriter
-from peelkit.errors import PeelError
 
 file_review_app = typer.Typer(
+    cls=PeelGroup,
     help="Case-file review: a reproducible random sample of crime files per force, answers and summaries.",
     no_args_is_help=True,
 )
@@ -56,7 +55,7 @@ def _write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
     writer.writerows(rows)
 
 
-_FORMAT = Annotated[Format, typer.Option("--format", help="Output for people or machines.")]
+_FORMAT = FormatOption
 _BY = Annotated[str | None, typer.Option("--by", help="Who is doing this (recorded in the audit log); "
                                                       "default: $PEEL_USER or your login.")]
 
@@ -78,11 +77,8 @@ def import_frame_command(
     from peelkit.ledger import file_review as fr
     from peelkit.ledger.db import session_scope
 
-    try:
-        with session_scope(actor=by or _default_actor()) as session:
-            frame, created = fr.import_frame(session, file, name)
-    except PeelError as error:
-        _fail(error, fmt.value)
+    with session_scope(actor=by or _default_actor()) as session:
+        frame, created = fr.import_frame(session, file, name)
     body = {"frame": frame.id, "name": frame.name, "records": frame.record_count, "synthetic": frame.synthetic,
             "sha256": frame.sha256, "created": created}
     if fmt == Format.json:
@@ -118,12 +114,9 @@ def draw_command(
 
     window = (_date(window_start, "--window-start"), _date(window_end, "--window-end"))
     overrides = _overrides(size_override or [])
-    try:
-        with session_scope(actor=by or _default_actor()) as session:
-            draw, created = fr.draw_sample(session, frame, seed, window, crime_type, overrides)
-            per_force = fr.draw_forces(session, draw.id)
-    except PeelError as error:
-        _fail(error, fmt.value)
+    with session_scope(actor=by or _default_actor()) as session:
+        draw, created = fr.draw_sample(session, frame, seed, window, crime_type, overrides)
+        per_force = fr.draw_forces(session, draw.id)
     rows = [_force_row(f) for f in per_force]
     if fmt == Format.json:
         typer.echo(json.dumps({"draw": draw.id, "created": created, **_definition(draw), "forces": rows}, indent=2))
@@ -169,15 +162,12 @@ def show_draw_command(
     from peelkit.ledger import file_review as fr
     from peelkit.ledger.db import session_scope
 
-    try:
-        force_code = forces.match_force(force).code if force else None
-        with session_scope(actor=_default_actor()) as session:
-            draw = fr.get_draw(session, draw_id)
-            per_force = fr.draw_forces(session, draw_id, force_code)
-            strata = fr.draw_strata(session, draw_id)
-            files = fr.draw_files(session, draw_id, force_code)
-    except PeelError as error:
-        _fail(error, fmt.value)
+    force_code = forces.match_force(force).code if force else None
+    with session_scope(actor=_default_actor()) as session:
+        draw = fr.get_draw(session, draw_id)
+        per_force = fr.draw_forces(session, draw_id, force_code)
+        strata = fr.draw_strata(session, draw_id)
+        files = fr.draw_files(session, draw_id, force_code)
     file_rows = [{"force_code": f.force_code, "force": forces.match(f.force_code).name, "crime_type": f.crime_type,
                   "position": f.position, "reference": f.reference, "date_recorded": f.date_recorded.isoformat()}
                  for f in files]
@@ -223,13 +213,10 @@ def record_command(
     from peelkit.ledger import file_review as fr
     from peelkit.ledger.db import session_scope
 
-    try:
-        with session_scope(actor=by) as session:
-            row = fr.record_answer(session, draw, reference, criterion, answer.value, force)
-            body = {"draw": draw, "reference": reference, "criterion": row.criterion, "answer": row.answer,
-                    "by": row.answered_by, "version": row.version}
-    except PeelError as error:
-        _fail(error, fmt.value)
+    with session_scope(actor=by) as session:
+        row = fr.record_answer(session, draw, reference, criterion, answer.value, force)
+        body = {"draw": draw, "reference": reference, "criterion": row.criterion, "answer": row.answer,
+                "by": row.answered_by, "version": row.version}
     if fmt == Format.json:
         typer.echo(json.dumps(body, indent=2))
     elif fmt == Format.csv:
@@ -253,12 +240,9 @@ def summary_command(
     from peelkit.ledger import file_review as fr
     from peelkit.ledger.db import session_scope
 
-    try:
-        force_code = forces.match_force(force).code if force else None
-        with session_scope(actor=_default_actor()) as session:
-            lines = fr.summarise(session, draw, force_code)
-    except PeelError as error:
-        _fail(error, fmt.value)
+    force_code = forces.match_force(force).code if force else None
+    with session_scope(actor=_default_actor()) as session:
+        lines = fr.summarise(session, draw, force_code)
     rows = [line.as_dict() for line in lines]
     if fmt == Format.json:
         typer.echo(json.dumps(rows, indent=2))
@@ -312,11 +296,8 @@ def demo_answers_command(
     from peelkit.ledger import file_review as fr
     from peelkit.ledger.db import session_scope
 
-    try:
-        with session_scope(actor="demo (synthetic answers)") as session:
-            added = fr.demo_answers(session, draw, seed)
-    except PeelError as error:
-        _fail(error)
+    with session_scope(actor="demo (synthetic answers)") as session:
+        added = fr.demo_answers(session, draw, seed)
     typer.echo(f"recorded {added} synthetic answers in draw {draw}")
 
 
@@ -336,17 +317,14 @@ def demo_command(
     from peelkit.ledger.db import session_scope
 
     path = out or config.peel_home() / f"file-review-demo-frame-{seed}.csv"
-    try:
-        force_code = forces.match_force(force).code if force else None
-        if not path.exists():
-            fr.generate_demo_frame(seed, path)
-        with session_scope(actor="demo (synthetic answers)") as session:
-            frame, _ = fr.import_frame(session, path, f"synthetic demo frame (seed {seed})")
-            draw, _ = fr.draw_sample(session, frame.id, seed)
-            fr.demo_answers(session, draw.id, seed)
-            lines = fr.summarise(session, draw.id, force_code)
-    except PeelError as error:
-        _fail(error)
+    force_code = forces.match_force(force).code if force else None
+    if not path.exists():
+        fr.generate_demo_frame(seed, path)
+    with session_scope(actor="demo (synthetic answers)") as session:
+        frame, _ = fr.import_frame(session, path, f"synthetic demo frame (seed {seed})")
+        draw, _ = fr.draw_sample(session, frame.id, seed)
+        fr.demo_answers(session, draw.id, seed)
+        lines = fr.summarise(session, draw.id, force_code)
     typer.echo(f"SYNTHETIC DEMO: frame {frame.id} ({frame.record_count} made-up records), draw {draw.id} "
                f"(seed {seed}), made-up answers\n")
     _summary_table(lines)

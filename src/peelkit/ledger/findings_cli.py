@@ -11,25 +11,25 @@ from typing import Annotated
 
 import typer
 
-from peelkit.clitools import ShortFormat
-from peelkit.clitools import fail as _fail
-from peelkit.errors import PeelError
-from peelkit.ledger.cli_options import date_option as _date
+from peelkit.clitools import PeelGroup, ShortFormat, parse_date
+from peelkit.clitools import ShortFormatOption as FormatOption
 
 frameworks_app = typer.Typer(
+    cls=PeelGroup,
     help="The PEEL framework of each cycle (2015 to 2025-27): areas with heading and core question, the grade "
          "scale, the publication years it governs, source and confidence.\n\n"
          "Example: peel ledger frameworks --format json",
     invoke_without_command=True,
 )
 recommendation_app = typer.Typer(
+    cls=PeelGroup,
     help="Recommendations of a cause of concern: owner, due date and status.\n\n"
          "Example: peel ledger recommendation add --finding 3 --text \"...\" --owner \"Chief constable\" "
          "--due 2023-03-31 --by Ann",
     no_args_is_help=True,
 )
 ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded as the actor in the audit log.")]
-FormatOption = Annotated[ShortFormat, typer.Option("--format", help="Output for people or machines.")]
+
 
 
 def _print_framework(f: dict[str, object]) -> None:
@@ -70,10 +70,7 @@ def frameworks_command(ctx: typer.Context, fmt: FormatOption = ShortFormat.table
         return
     from peelkit.ledger import frameworks as fw
 
-    try:
-        listed = [{**f.to_dict(), "years": f.years_label()} for f in fw.frameworks()]
-    except PeelError as error:
-        _fail(error, fmt.value)
+    listed = [{**f.to_dict(), "years": f.years_label()} for f in fw.frameworks()]
     if fmt == ShortFormat.json:
         typer.echo(json.dumps([{k: v for k, v in f.items() if k != "years"} for f in listed], indent=2))
         return
@@ -99,11 +96,8 @@ def load_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.framework_load import load_framework
 
-    try:
-        with session_scope(actor=by) as session:
-            result = load_framework(session, file)
-    except PeelError as error:
-        _fail(error, fmt.value)
+    with session_scope(actor=by) as session:
+        result = load_framework(session, file)
     if fmt == ShortFormat.json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return
@@ -128,13 +122,10 @@ def add_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.recommendations import add_recommendation
 
-    try:
-        due_on = _date(due, "--due")
-        assert due_on is not None
-        with session_scope(actor=by) as session:
-            ident = add_recommendation(session, finding, text, owner, due_on, on=_date(on, "--on")).id
-    except PeelError as error:
-        _fail(error)
+    due_on = parse_date(due, "--due")
+    assert due_on is not None
+    with session_scope(actor=by) as session:
+        ident = add_recommendation(session, finding, text, owner, due_on, on=parse_date(on, "--on")).id
     typer.echo(f"added recommendation {ident}")
 
 
@@ -156,13 +147,10 @@ def set_status_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.recommendations import set_recommendation_status
 
-    try:
-        with session_scope(actor=by) as session:
-            rec = set_recommendation_status(session, recommendation_id, status, on=_date(on, "--on"),
-                                            evidence=evidence, expected_version=expected_version)
-            version = rec.version
-    except PeelError as error:
-        _fail(error)
+    with session_scope(actor=by) as session:
+        rec = set_recommendation_status(session, recommendation_id, status, on=parse_date(on, "--on"),
+                                        evidence=evidence, expected_version=expected_version)
+        version = rec.version
     typer.echo(f"recommendation {recommendation_id} is now {status} (version {version})")
 
 
@@ -182,11 +170,8 @@ def check_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.ledger_check import check_ledger
 
-    try:
-        with session_scope(actor="peel ledger check") as session:
-            found = check_ledger(session, force=force, year=year)
-    except PeelError as error:
-        _fail(error, fmt.value)
+    with session_scope(actor="peel ledger check") as session:
+        found = check_ledger(session, force=force, year=year)
     if fmt == ShortFormat.json:
         typer.echo(json.dumps([f.to_dict() for f in found], indent=2))
     elif not found:

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peelkit.errors import PeelError
+from peelkit.errors import InputError
 from peelkit.ledger import frameworks as fw
 from peelkit.ledger.base import AuditLog
 from peelkit.ledger.framework_parse import parse
@@ -42,9 +42,9 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PeelError(f"{path}: no such file") from None
+        raise InputError(f"{path}: no such file") from None
     except UnicodeDecodeError as error:
-        raise PeelError(f"{path}: not UTF-8 text (byte {error.start}); save the framework file as UTF-8") from None
+        raise InputError(f"{path}: not UTF-8 text (byte {error.start}); save the framework file as UTF-8") from None
 
 
 def _used_areas(session: Session, framework: fw.Framework) -> set[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peelkit.errors import PeelError
+from peelkit.errors import InputError
 
 OVERALL = "overall"
 UNGRADED = "Ungraded"
@@ -18,14 +18,12 @@ AREA_DETAILS = ("heading", "core_question", "graded")
 CONFIDENCES = ("confirmed", "partly unconfirmed", "unconfirmed")
 
 
-class FrameworkError(PeelError):
-    exit_code = 2
+class FrameworkError(InputError):
+    """An unknown framework, question or grade, or a framework file that cannot be used."""
 
 
-class ScaleMismatchError(PeelError):
+class ScaleMismatchError(InputError):
     """Two grades of different frameworks (different scales) were compared or trended."""
-
-    exit_code = 2
 
     def __init__(self, scale_a: str, scale_b: str, what: str = "grades", years: tuple[str, str] | None = None
                  ) -> None:

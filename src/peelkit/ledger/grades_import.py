@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peelkit import forces
-from peelkit.errors import PeelError
+from peelkit.errors import InputError
 from peelkit.findings import Problems
 from peelkit.forces import Area
 from peelkit.ledger import frameworks as fw
@@ -171,7 +171,7 @@ def read_rows(path: Path) -> tuple[list[GradeRow], list[str]]:
             if checked is not None:
                 rows.append(checked)
     except OSError as error:
-        raise PeelError(f"cannot read {path}: {error.strerror}") from error
+        raise InputError(f"cannot read {path}: {error.strerror}") from error
     problems.raise_if_any(store="ledger")
     return rows, notes
 

@@ -19,7 +19,7 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, Str
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.exc import StaleDataError
 
-from peelkit.errors import PeelError
+from peelkit.errors import InputError, NotFoundError, PeelError
 from peelkit.ledger import frameworks as fw
 from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, utcnow
 from peelkit.ledger.recommendations import Recommendation
@@ -106,7 +106,7 @@ def _flush(session: Session, what: str) -> None:
 def get_area(session: Session, area_id: int) -> ImprovementArea:
     area = session.get(ImprovementArea, area_id)
     if area is None:
-        raise PeelError(f"no finding (area for improvement, cause of concern or practice) with id {area_id}")
+        raise NotFoundError(f"no finding (area for improvement, cause of concern or practice) with id {area_id}")
     return area
 
 
@@ -128,20 +128,20 @@ def raise_area(
     from peelkit.forces import match_force
 
     if kind not in KINDS:
-        raise PeelError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise InputError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     if not text.strip():
-        raise PeelError(f"the text of the {KIND_LABELS[kind].lower()} cannot be blank")
+        raise InputError(f"the text of the {KIND_LABELS[kind].lower()} cannot be blank")
     force_code = match_force(force).code
     framework = fw.get(year)
     framework.question(question_id)
     if predecessor_id is not None:
         earlier = get_area(session, predecessor_id)
         if earlier.force_code != force_code:
-            raise PeelError(f"{earlier.describe()} belongs to another force")
+            raise InputError(f"{earlier.describe()} belongs to another force")
         if fw.get(earlier.framework_id).order >= framework.order:
-            raise PeelError(f"{earlier.describe()} was not raised before {framework.year}")
+            raise InputError(f"{earlier.describe()} was not raised before {framework.year}")
         if earlier.is_practice != (kind in PRACTICE_KINDS):
-            raise PeelError(f"{earlier.describe()} cannot be the earlier form of a {KIND_LABELS[kind].lower()}: "
+            raise InputError(f"{earlier.describe()} cannot be the earlier form of a {KIND_LABELS[kind].lower()}: "
                             "practice links only to practice, and findings only to findings")
     first = NOTED if kind in PRACTICE_KINDS else "open"
     area = ImprovementArea(kind=kind, force_code=force_code, framework_id=framework.id, question_id=question_id,
@@ -167,7 +167,7 @@ def set_status(
 ) -> ImprovementArea:
     """Move an area to a new status, adding a history entry (date, evidence, actor)."""
     if status not in STATUSES:
-        raise PeelError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+        raise InputError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
     area = get_area(session, area_id)
     if area.is_practice:
         raise PeelError(f"{area.describe()} is practice, noted rather than tracked: it has no status to change")

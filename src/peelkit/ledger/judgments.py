@@ -21,7 +21,7 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
-from peelkit.errors import PeelError
+from peelkit.errors import InputError
 from peelkit.ledger import frameworks as fw
 from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, utcnow
 
@@ -96,7 +96,7 @@ def record_judgment(
     if last_inspected is not None:
         inspected_in = fw.get(last_inspected)
         if inspected_in.order > framework.order:
-            raise PeelError(f"last inspected {last_inspected} is after the programme year {framework.year}")
+            raise InputError(f"last inspected {last_inspected} is after the programme year {framework.year}")
         last_inspected = inspected_in.year
     values: dict[str, Any] = {
         "grade": clean, "inspected_this_year": inspected_this_year, "last_inspected": last_inspected,

@@ -14,7 +14,7 @@ from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
-from peelkit.errors import PeelError
+from peelkit.errors import InputError
 from peelkit.ledger import frameworks as fw
 from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, utcnow
 
@@ -65,7 +65,7 @@ def set_narrative(session: Session, force: str, year: str, section: str, text: s
     framework = fw.get(year)
     section = _section(framework, section)
     if len(text) > MAX_LENGTH:
-        raise PeelError(f"the narrative is {len(text):,} characters; the limit is {MAX_LENGTH:,}")
+        raise InputError(f"the narrative is {len(text):,} characters; the limit is {MAX_LENGTH:,}")
     author = str(session.info.get("actor", "system"))
     what = f"the {framework.year} narrative of {force_code} on {section}"
     row = session.scalars(select(Narrative).where(

@@ -22,17 +22,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
-from peelkit.errors import PeelError, RecordRuleError
+from peelkit.errors import InputError, RecordRuleError
 from peelkit.ledger.base import Base, ConflictError, Versioned, utcnow
 
 State = Literal["draft", "embargoed", "published"]
 STATES: tuple[State, ...] = get_args(State)
 
 
-class TransitionError(PeelError, ValueError):
+class TransitionError(InputError, ValueError):
     """A change of publication state that the rules do not allow."""
-
-    exit_code = 2
 
 
 class PublicationStateRow(Versioned, Base):

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
-from peelkit.errors import PeelError
+from peelkit.errors import InputError, NotFoundError, PeelError
 from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, utcnow
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ def raise_queries(session: Session, publication_id: str, findings: Iterable[Chec
 def get_query(session: Session, query_id: int) -> DataQuery:
     query = session.get(DataQuery, query_id)
     if query is None:
-        raise PeelError(f"no data query with id {query_id}; list them with `peel queries list`")
+        raise NotFoundError(f"no data query with id {query_id}; list them with `peel queries list`")
     return query
 
 
@@ -168,7 +168,7 @@ def list_queries(session: Session, publication_id: str | None = None, force: str
         stmt = stmt.where(DataQuery.force_code == match_force(force).code)
     if status:
         if status not in STATUSES:
-            raise PeelError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+            raise InputError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         stmt = stmt.where(DataQuery.status == status)
     return list(session.scalars(stmt))
 
@@ -177,9 +177,9 @@ def answer_query(session: Session, query_id: int, text: str, by: str,
                  expected_version: int | None = None) -> DataQuery:
     """Record the force's answer (an open or answered query; answering again replaces the answer)."""
     if not text.strip():
-        raise PeelError("the answer cannot be blank")
+        raise InputError("the answer cannot be blank")
     if not by.strip():
-        raise PeelError("say who answered (--by NAME)")
+        raise InputError("say who answered (--by NAME)")
     query = get_query(session, query_id)
     if expected_version is not None:
         check_version(query, expected_version, query.describe())
@@ -195,7 +195,7 @@ def resolve_query(session: Session, query_id: int, by: str, accept: bool = False
                   expected_version: int | None = None) -> DataQuery:
     """Close a query: resolved (the figure was corrected) or, with `accept`, accepted as is."""
     if not by.strip():
-        raise PeelError("say who closed the query (--by NAME)")
+        raise InputError("say who closed the query (--by NAME)")
     query = get_query(session, query_id)
     if expected_version is not None:
         check_version(query, expected_version, query.describe())
@@ -229,7 +229,7 @@ def sign_off(session: Session, publication_id: str, force: str, by: str, note: s
     from peelkit.forces import match_force
 
     if not by.strip():
-        raise PeelError("say who signed off (--by NAME)")
+        raise InputError("say who signed off (--by NAME)")
     code = match_force(force).code
     open_queries = [q for q in list_queries(session, publication_id, code) if q.status == "open"]
     if open_queries and not allow_open:

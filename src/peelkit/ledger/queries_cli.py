@@ -14,10 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from peelkit.clitools import Format
-from peelkit.clitools import fail as _fail
+from peelkit.clitools import Format, FormatOption, PeelGroup, warehouse_for_reading
 from peelkit.csvcells import SafeDictWriter
-from peelkit.errors import PeelError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -26,11 +24,13 @@ if TYPE_CHECKING:
     from peelkit.ledger.queries import DataQuery
 
 checks_app = typer.Typer(
+    cls=PeelGroup,
     help="Data-quality checks of the force returns against each other and the official tables.\n\n"
          "Example: peel checks run --publication peel-effectiveness-2017",
     no_args_is_help=True,
 )
 queries_app = typer.Typer(
+    cls=PeelGroup,
     help="Data queries raised by the checks: list them, record the force's answer, resolve or accept.\n\n"
          "Example: peel queries list --force Warwickshire --status open",
     no_args_is_help=True,
@@ -47,7 +47,6 @@ STATUS_COLUMNS = ("force_code", "force_name", "return_import_id", "open_queries"
                   "closed_queries", "signed_off", "signed_by", "signed_at", "signed_import_id", "note")
 
 PublicationOption = Annotated[str, typer.Option("--publication", help="Publication id or .toml path.")]
-FormatOption = Annotated[Format, typer.Option("--format", help="Output for people (table) or machines.")]
 ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded in the query and the audit log.")]
 ExpectedVersion = Annotated[int, typer.Option(
     "--expected-version", help="The version you read (peel queries list shows it); refused (exit 5) if the query "
@@ -63,9 +62,35 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
 
 
 def _current_returns() -> dict[str, int] | None:
-    from peelkit import config, warehouse
+    from peelkit import warehouse
 
-    return warehouse.current_returns(config.warehouse_path())
+    return warehouse.current_returns(warehouse_for_reading())
+
+
+def _sync_queries(publication_id: str, findings: list[CheckFinding], by: str
+                  ) -> tuple[dict[str, tuple[int | None, str, bool]], list[int]]:
+    """Raise, keep or reopen a query per finding: (query id, status, new) by fingerprint, and the ids of
+    queries no longer found."""
+    from peelkit.ledger.db import session_scope
+    from peelkit.ledger.queries import raise_queries as sync
+
+    ids: dict[str, tuple[int | None, str, bool]] = {}
+    with session_scope(actor=by) as session:
+        report = sync(session, publication_id, findings)
+        new = {id(q) for q in report.created}
+        for q in [*report.created, *report.unchanged, *report.reopened]:
+            ids[q.fingerprint] = (q.id, q.status, id(q) in new)
+        return ids, [q.id for q in report.no_longer_found]
+
+
+def _print_findings(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        query = f"query {row['query_id']} ({row['query_status']}{', new' if row['new'] else ''})" \
+            if row["query_id"] else "no query"
+        synthetic = f" [{SYNTHETIC}]" if row["synthetic"] else ""
+        typer.echo(f"{row['severity'].upper():<7} {row['rule_id']} - {row['force_name']}, {row['item']}"
+                   f"{synthetic}; {query}")
+        typer.echo(f"        {row['message']}")
 
 
 @checks_app.command("run")
@@ -89,22 +114,18 @@ def run_command(
 
     Example: peel checks run --publication peel-effectiveness-2017 --format csv
     """
-    from peelkit import config, warehouse
+    from peelkit import warehouse
     from peelkit.checks.registry import force_name
     from peelkit.checks.runner import counts_by_severity, run_checks
     from peelkit.indicators.publication import load
 
+    pub = load(publication)
+    con = warehouse.connect(warehouse_for_reading(), read_only=True)
     try:
-        pub = load(publication)
-        con = warehouse.connect(config.warehouse_path(), read_only=True)
-        try:
-            findings = run_checks(con, pub)
-        finally:
-            con.close()
-        ids, stale = _raise_queries(pub.id, findings, by) if raise_queries else ({}, [])
-    except PeelError as error:
-        _fail(error, fmt)
-        return
+        findings = run_checks(con, pub)
+    finally:
+        con.close()
+    ids, stale = _sync_queries(pub.id, findings, by) if raise_queries else ({}, [])
     counts = counts_by_severity(findings)
     rows = []
     for f in findings:
@@ -116,33 +137,8 @@ def run_command(
     elif fmt == Format.json:
         typer.echo(json.dumps({"publication": pub.id, "counts": counts, "findings": rows,
                                "no_longer_found": stale}, indent=2, default=str))
-    else:
-        _print_run(rows, stale, counts)
-
-
-def _raise_queries(publication_id: str, findings: list[CheckFinding], by: str
-                   ) -> tuple[dict[str, tuple[int | None, str, bool]], list[int]]:
-    """Raise (or match) a data query per finding: {fingerprint: (query id, status, new)} and the stale ids."""
-    from peelkit.ledger.db import session_scope
-    from peelkit.ledger.queries import raise_queries as sync
-
-    ids: dict[str, tuple[int | None, str, bool]] = {}
-    with session_scope(actor=by) as session:
-        report = sync(session, publication_id, findings)
-        new = {id(q) for q in report.created}
-        for q in [*report.created, *report.unchanged, *report.reopened]:
-            ids[q.fingerprint] = (q.id, q.status, id(q) in new)
-        return ids, [q.id for q in report.no_longer_found]
-
-
-def _print_run(rows: list[dict[str, Any]], stale: list[int], counts: dict[str, int]) -> None:
-    for row in rows:
-        query = f"query {row['query_id']} ({row['query_status']}{', new' if row['new'] else ''})" \
-            if row["query_id"] else "no query"
-        synthetic = f" [{SYNTHETIC}]" if row["synthetic"] else ""
-        typer.echo(f"{row['severity'].upper():<7} {row['rule_id']} - {row['force_name']}, {row['item']}"
-                   f"{synthetic}; {query}")
-        typer.echo(f"        {row['message']}")
+        return
+    _print_findings(rows)
     if stale:
         typer.echo(f"{len(stale)} open or answered queries were not flagged this time (figure corrected?): "
                    f"{', '.join(map(str, stale))}; close them with `peel queries resolve ID --by NAME`.")
@@ -189,12 +185,8 @@ def list_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.queries import list_queries
 
-    try:
-        with session_scope(actor="peel queries list") as session:
-            rows = [q.to_dict() for q in list_queries(session, publication, force, status)]
-    except PeelError as error:
-        _fail(error, fmt)
-        return
+    with session_scope(actor="peel queries list") as session:
+        rows = [q.to_dict() for q in list_queries(session, publication, force, status)]
     if fmt == Format.csv:
         _csv(rows, QUERY_COLUMNS)
         return
@@ -266,12 +258,9 @@ def _change_query(by: str, change: Callable[[Session], DataQuery]) -> None:
     """One audited change of a data query, reported as its new status and version."""
     from peelkit.ledger.db import session_scope
 
-    try:
-        with session_scope(actor=by) as session:
-            query = change(session)
-            typer.echo(f"{query.describe()} {query.status} (version {query.version})")
-    except PeelError as error:
-        _fail(error)
+    with session_scope(actor=by) as session:
+        query = change(session)
+        typer.echo(f"{query.describe()} {query.status} (version {query.version})")
 
 
 def signoff_command(
@@ -291,15 +280,12 @@ def signoff_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.queries import sign_off
 
-    try:
-        code = match_force(force).code
-        current = (_current_returns() or {}).get(code)
-        with session_scope(actor=by) as session:
-            signoff = sign_off(session, publication, force, by, note, current, allow_open)
-            covering = f"return {current}" if current is not None else "no return loaded"
-            typer.echo(f"{force}: signed off by {signoff.signed_by} for {publication} (covering {covering})")
-    except PeelError as error:
-        _fail(error)
+    code = match_force(force).code
+    current = (_current_returns() or {}).get(code)
+    with session_scope(actor=by) as session:
+        signoff = sign_off(session, publication, force, by, note, current, allow_open)
+        covering = f"return {current}" if current is not None else "no return loaded"
+        typer.echo(f"{force}: signed off by {signoff.signed_by} for {publication} (covering {covering})")
 
 
 def returns_status_command(
@@ -317,13 +303,9 @@ def returns_status_command(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.queries import return_status
 
-    try:
-        current = _current_returns()
-        with session_scope(actor="peel returns status") as session:
-            rows = return_status(session, publication, current)
-    except PeelError as error:
-        _fail(error, fmt)
-        return
+    current = _current_returns()
+    with session_scope(actor="peel returns status") as session:
+        rows = return_status(session, publication, current)
     dicts = [r.to_dict() for r in rows]
     missing = [r for r in rows if not r.signed_off]
     if fmt == Format.csv:

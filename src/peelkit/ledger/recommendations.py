@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, Str
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.exc import StaleDataError
 
-from peelkit.errors import PeelError
+from peelkit.errors import InputError, NotFoundError, PeelError
 from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, utcnow
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def _actor(session: Session) -> str:
 def get_recommendation(session: Session, recommendation_id: int) -> Recommendation:
     found = session.get(Recommendation, recommendation_id)
     if found is None:
-        raise PeelError(f"no recommendation with id {recommendation_id}")
+        raise NotFoundError(f"no recommendation with id {recommendation_id}")
     return found
 
 
@@ -93,9 +93,9 @@ def add_recommendation(session: Session, finding_id: int, text: str, owner: str,
         raise PeelError("only a cause of concern (or an accelerated cause of concern) has recommendations; "
                         f"{finding.describe()} is not one")
     if not text.strip():
-        raise PeelError("the text of a recommendation cannot be blank")
+        raise InputError("the text of a recommendation cannot be blank")
     if not owner.strip():
-        raise PeelError("a recommendation needs an owner (who must act on it, e.g. the chief constable)")
+        raise InputError("a recommendation needs an owner (who must act on it, e.g. the chief constable)")
     rec = Recommendation(finding=finding, text=text.strip(), owner=owner.strip(), due_on=due, status="open")
     session.add(rec)
     _flush(session, "the new recommendation")
@@ -110,7 +110,7 @@ def set_recommendation_status(session: Session, recommendation_id: int, status: 
                               evidence: str | None = None, expected_version: int | None = None) -> Recommendation:
     """Move a recommendation to a new status, adding a history entry (date, evidence, actor)."""
     if status not in REC_STATUSES:
-        raise PeelError(f"status must be one of {', '.join(REC_STATUSES)}, not {status!r}")
+        raise InputError(f"status must be one of {', '.join(REC_STATUSES)}, not {status!r}")
     rec = get_recommendation(session, recommendation_id)
     if expected_version is not None:
         check_version(rec, expected_version, rec.describe())

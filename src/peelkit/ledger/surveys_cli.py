@@ -13,12 +13,11 @@ from typing import Annotated, Any
 
 import typer
 
-from peelkit.clitools import Format, ShortFormat
-from peelkit.clitools import fail as _fail
+from peelkit.clitools import Format, FormatOption, PeelGroup, ShortFormat, ShortFormatOption
 from peelkit.csvcells import SafeDictWriter
-from peelkit.errors import PeelError
 
 surveys_app = typer.Typer(
+    cls=PeelGroup,
     help="Surveys: the public attitude survey (weighted, an indication only) and the staff survey (themes).\n\n"
          "Example: peel ledger surveys report --wave 1 --question feel_safe --answer yes",
     no_args_is_help=True,
@@ -27,8 +26,6 @@ surveys_app = typer.Typer(
 
 ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded as the actor in the audit log.")]
 WaveOption = Annotated[int, typer.Option("--wave", help="The survey wave id (shown by `peel ledger surveys waves`).")]
-FormatOption = Annotated[Format, typer.Option("--format", help="Output for people or machines.")]
-ShortFormatOption = Annotated[ShortFormat, typer.Option("--format", help="Output for people or machines.")]
 
 REPORT_COLUMNS = ("area_code", "area_name", "n", "n_answer", "unweighted_share", "weighted_share", "design_effect",
                   "effective_n", "lower", "upper", "note")
@@ -68,14 +65,10 @@ def import_responses(
     from peelkit.ledger import surveys
     from peelkit.ledger.db import session_scope
 
-    try:
-        with session_scope(actor=by) as session:
-            wave = surveys.import_responses(session, path, name=name, year=year, synthetic=synthetic)
-            count = session.scalar(select(func.count()).select_from(surveys.SurveyRespondent).where(
-                surveys.SurveyRespondent.wave_id == wave.id))
-    except PeelError as error:
-        _fail(error, fmt)
-        return
+    with session_scope(actor=by) as session:
+        wave = surveys.import_responses(session, path, name=name, year=year, synthetic=synthetic)
+        count = session.scalar(select(func.count()).select_from(surveys.SurveyRespondent).where(
+            surveys.SurveyRespondent.wave_id == wave.id))
     if fmt == ShortFormat.json:
         _json({"wave": wave.id, "name": wave.name, "respondents": count, "sha256": wave.responses_sha256})
     else:
@@ -102,12 +95,8 @@ def import_margins(
     from peelkit.ledger import surveys
     from peelkit.ledger.db import session_scope
 
-    try:
-        with session_scope(actor=by) as session:
-            margins = surveys.import_margins(session, wave, path, replace=replace)
-    except PeelError as error:
-        _fail(error, fmt)
-        return
+    with session_scope(actor=by) as session:
+        margins = surveys.import_margins(session, wave, path, replace=replace)
     force_count = len({m.force_code for m in margins})
     if fmt == ShortFormat.json:
         _json({"wave": wave, "margins": len(margins), "forces": force_count})
@@ -133,12 +122,8 @@ def weight(
     from peelkit.ledger import surveys
     from peelkit.ledger.db import session_scope
 
-    try:
-        with session_scope(actor=by) as session:
-            results = surveys.weight_wave(session, wave, max_iterations=max_iterations)
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+    with session_scope(actor=by) as session:
+        results = surveys.weight_wave(session, wave, max_iterations=max_iterations)
     rows = [{"force_code": r.force_code, "force_name": r.force_name, "respondents": r.respondents,
              "iterations": r.iterations, "max_margin_error": r.max_error, "design_effect": r.design_effect,
              "min_weight": r.min_weight, "max_weight": r.max_weight} for r in results]
@@ -174,12 +159,8 @@ def report(
     from peelkit.ledger import surveys
     from peelkit.ledger.db import session_scope
 
-    try:
-        with session_scope(actor="peel ledger surveys report") as session:
-            result = surveys.report_share(session, wave, question, answer, force=force)
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+    with session_scope(actor="peel ledger surveys report") as session:
+        result = surveys.report_share(session, wave, question, answer, force=force)
     rows = [r.as_dict() for r in result.rows]
     if result.england_and_wales is not None:
         rows.append(result.england_and_wales.as_dict())
@@ -220,12 +201,8 @@ def import_staff(
     from peelkit.ledger import surveys
     from peelkit.ledger.db import session_scope
 
-    try:
-        with session_scope(actor=by) as session:
-            wave = surveys.import_staff(session, path, name=name, year=year, synthetic=synthetic)
-    except PeelError as error:
-        _fail(error, fmt)
-        return
+    with session_scope(actor=by) as session:
+        wave = surveys.import_staff(session, path, name=name, year=year, synthetic=synthetic)
     if fmt == ShortFormat.json:
         _json({"wave": wave.id, "name": wave.name, "sha256": wave.responses_sha256})
     else:
@@ -248,12 +225,8 @@ def staff_themes(
     from peelkit.ledger import surveys
     from peelkit.ledger.db import session_scope
 
-    try:
-        with session_scope(actor="peel ledger surveys staff-themes") as session:
-            counts = surveys.staff_themes(session, wave, force=force)
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+    with session_scope(actor="peel ledger surveys staff-themes") as session:
+        counts = surveys.staff_themes(session, wave, force=force)
     rows = [c.as_dict() for c in counts]
     if fmt == Format.json:
         _json({"wave": wave, "caveat": surveys.STAFF_CAVEAT, "rows": rows})
@@ -278,15 +251,11 @@ def waves(fmt: FormatOption = Format.table) -> None:
     from peelkit.ledger import surveys
     from peelkit.ledger.db import session_scope
 
-    try:
-        with session_scope(actor="peel ledger surveys waves") as session:
-            found = session.scalars(select(surveys.SurveyWave).order_by(surveys.SurveyWave.id)).all()
-            rows = [{"id": w.id, "kind": w.kind, "name": w.name, "year": w.year, "mode": w.mode,
-                     "synthetic": w.synthetic, "responses_file": w.responses_file, "margins_file": w.margins_file,
-                     "weighted_at": w.weighted_at} for w in found]
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+    with session_scope(actor="peel ledger surveys waves") as session:
+        found = session.scalars(select(surveys.SurveyWave).order_by(surveys.SurveyWave.id)).all()
+        rows = [{"id": w.id, "kind": w.kind, "name": w.name, "year": w.year, "mode": w.mode,
+                 "synthetic": w.synthetic, "responses_file": w.responses_file, "margins_file": w.margins_file,
+                 "weighted_at": w.weighted_at} for w in found]
     if fmt == Format.json:
         _json(rows)
     elif fmt == Format.csv:
@@ -318,12 +287,8 @@ def demo(
     from peelkit import forces as _forces
     from peelkit.ledger import surveys
 
-    try:
-        codes = [_forces.match_force(f).code for f in force] if force else None
-        paths = surveys.demo_files(out, seed=seed, force_codes=codes, per_force=per_force)
-    except PeelError as error:
-        _fail(error)
-        return
+    codes = [_forces.match_force(f).code for f in force] if force else None
+    paths = surveys.demo_files(out, seed=seed, force_codes=codes, per_force=per_force)
     typer.echo(surveys.SYNTHETIC_NOTE)
     for kind, path in paths.items():
         typer.echo(f"{kind:<10} {path}")
@@ -335,23 +300,19 @@ def demo(
 
     from peelkit.ledger.db import session_scope
 
-    try:
-        with session_scope(actor=by) as session:
-            # Running the demo again reuses what it loaded before (the same seed writes the same files).
-            existing = session.scalars(select(surveys.SurveyWave).where(
-                surveys.SurveyWave.name == f"SYNTHETIC demo public survey (seed {seed})")).first()
-            if existing is not None:
-                typer.echo(f"already loaded: public survey wave {existing.id}; try: peel ledger surveys report "
-                           f"--wave {existing.id} --question feel_safe --answer yes")
-                return
-            wave = surveys.import_responses(session, paths["responses"], name=f"SYNTHETIC demo public survey "
-                                            f"(seed {seed})", year=2017, synthetic=True)
-            surveys.import_margins(session, wave.id, paths["margins"])
-            surveys.weight_wave(session, wave.id)
-            staff = surveys.import_staff(session, paths["staff"], name=f"SYNTHETIC demo staff survey (seed {seed})",
-                                         year=2017, synthetic=True)
-    except PeelError as error:
-        _fail(error)
-        return
+    with session_scope(actor=by) as session:
+        # Running the demo again reuses what it loaded before (the same seed writes the same files).
+        existing = session.scalars(select(surveys.SurveyWave).where(
+            surveys.SurveyWave.name == f"SYNTHETIC demo public survey (seed {seed})")).first()
+        if existing is not None:
+            typer.echo(f"already loaded: public survey wave {existing.id}; try: peel ledger surveys report "
+                       f"--wave {existing.id} --question feel_safe --answer yes")
+            return
+        wave = surveys.import_responses(session, paths["responses"], name=f"SYNTHETIC demo public survey "
+                                        f"(seed {seed})", year=2017, synthetic=True)
+        surveys.import_margins(session, wave.id, paths["margins"])
+        surveys.weight_wave(session, wave.id)
+        staff = surveys.import_staff(session, paths["staff"], name=f"SYNTHETIC demo staff survey (seed {seed})",
+                                     year=2017, synthetic=True)
     typer.echo(f"loaded: public survey wave {wave.id} (weighted), staff survey wave {staff.id}; try: "
                f"peel ledger surveys report --wave {wave.id} --question feel_safe --answer yes")

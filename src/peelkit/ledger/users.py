@@ -15,7 +15,7 @@ from sqlalchemy import Boolean, DateTime, Integer, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from peelkit.errors import PeelError
+from peelkit.errors import InputError
 from peelkit.ledger.base import Base, Versioned, utcnow
 
 if TYPE_CHECKING:
@@ -27,10 +27,8 @@ MIN_PASSWORD = 10
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
 
-class UserError(PeelError, ValueError):
+class UserError(InputError, ValueError):
     """A user that cannot be added or changed as asked."""
-
-    exit_code = 2
 
 
 class User(Versioned, Base):

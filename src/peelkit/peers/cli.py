@@ -9,10 +9,18 @@ from typing import Annotated, Any
 
 import typer
 
-from peelkit.clitools import Format, ShortFormat, fail, print_json
-from peelkit.errors import PeelError
+from peelkit.clitools import (
+    Format,
+    FormatOption,
+    PeelGroup,
+    ShortFormat,
+    ShortFormatOption,
+    print_json,
+    warehouse_for_reading,
+)
 
-peers_app = typer.Typer(help="Peer groups (most similar forces): load, list, explain.", no_args_is_help=True)
+peers_app = typer.Typer(cls=PeelGroup, help="Peer groups (most similar forces): load, list, explain.",
+                        no_args_is_help=True)
 
 PublicationOption = Annotated[str, typer.Option(
     help="Publication id or .toml path: its population date and crime period feed the computed groups.")]
@@ -30,7 +38,7 @@ def _dates(publication: str) -> tuple[date, date, str]:
 def load_command(
     path: Annotated[Path, typer.Argument(help="A peer-group CSV: version,valid_from,force,members,source,"
                                               "include_self (members separated by ';').")],
-    fmt: Annotated[ShortFormat, typer.Option("--format", help="Output for people or machines.")] = ShortFormat.table,
+    fmt: ShortFormatOption = ShortFormat.table,
 ) -> None:
     """Check a peer-group file and keep its version in the warehouse, all or nothing.
 
@@ -39,14 +47,11 @@ def load_command(
     from peelkit import config, warehouse
     from peelkit.peers import groups
 
+    con = warehouse.connect(config.warehouse_path())
     try:
-        con = warehouse.connect(config.warehouse_path())
-        try:
-            report = groups.load(con, path)
-        finally:
-            con.close()
-    except PeelError as error:
-        fail(error, fmt.value)
+        report = groups.load(con, path)
+    finally:
+        con.close()
     if fmt == ShortFormat.json:
         print_json({"version": report.version, "forces": report.forces, "status": report.status})
     else:
@@ -54,13 +59,13 @@ def load_command(
 
 
 def _rows(version: str, publication: str) -> tuple[list[dict[str, Any]], list[str]]:
-    from peelkit import config, forces, warehouse
+    from peelkit import forces, warehouse
     from peelkit.peers import groups as stored_groups
     from peelkit.peers import lookup as peers
 
     as_at, crime_end, default = _dates(publication)
     chosen = version or default
-    con = warehouse.connect(config.warehouse_path(), read_only=True)
+    con = warehouse.connect(warehouse_for_reading(), read_only=True)
     try:
         found = peers.groups_for(con, chosen, as_at, crime_end)
         kept = [str(v["version"]) for v in stored_groups.versions(con)]
@@ -78,16 +83,13 @@ def _rows(version: str, publication: str) -> tuple[list[dict[str, Any]], list[st
 def list_command(
     version: Annotated[str, typer.Option(help="A loaded version, or 'computed'; default: the publication's.")] = "",
     publication: PublicationOption = "peel-effectiveness-2017",
-    fmt: Annotated[Format, typer.Option("--format", help="Output for people or machines.")] = Format.table,
+    fmt: FormatOption = Format.table,
 ) -> None:
     """List each force's peer group in one version, and the versions kept.
 
     Example: peel peers list --format csv
     """
-    try:
-        rows, versions = _rows(version, publication)
-    except PeelError as error:
-        fail(error, fmt.value)
+    rows, versions = _rows(version, publication)
     if fmt == Format.json:
         print_json(rows)
     elif fmt == Format.csv:
@@ -114,25 +116,22 @@ def list_command(
 def explain_command(
     force: Annotated[str, typer.Argument(help="A force (any spelling, or its code).")],
     publication: PublicationOption = "peel-effectiveness-2017",
-    fmt: Annotated[ShortFormat, typer.Option("--format", help="Output for people or machines.")] = ShortFormat.table,
+    fmt: ShortFormatOption = ShortFormat.table,
 ) -> None:
     """How a force's computed similar forces were chosen: method, variables, values and distances.
 
     Example: peel peers explain Warwickshire
     """
-    from peelkit import config, forces, warehouse
+    from peelkit import forces, warehouse
     from peelkit.peers.explain import explanation, lines
 
+    code = forces.match_force(force).code
+    as_at, crime_end, _default = _dates(publication)
+    con = warehouse.connect(warehouse_for_reading(), read_only=True)
     try:
-        code = forces.match_force(force).code
-        as_at, crime_end, _default = _dates(publication)
-        con = warehouse.connect(config.warehouse_path(), read_only=True)
-        try:
-            body = explanation(con, code, as_at, crime_end)
-        finally:
-            con.close()
-    except PeelError as error:
-        fail(error, fmt.value)
+        body = explanation(con, code, as_at, crime_end)
+    finally:
+        con.close()
     if fmt == ShortFormat.json:
         print_json(body)
     else:

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from peelkit import forces
-from peelkit.errors import PeelError
+from peelkit.errors import InputError
 from peelkit.findings import Finding, ImportFailed, Problems
 
 COLUMNS = ("version", "valid_from", "force", "members", "source", "include_self")
@@ -40,8 +40,8 @@ DDL = (
 )
 
 
-class PeerGroupError(PeelError):
-    exit_code = 2
+class PeerGroupError(InputError):
+    """An unknown peer-group version, or a peer-group file that cannot be used."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from peelkit.errors import PeelError
+from peelkit.errors import OutputError
 from peelkit.publish.context import force_context
 from peelkit.publish.model import Chart, PublicationData
 
@@ -33,8 +33,8 @@ CHART_HEIGHT_PT = 640.0  # what is left of a page below the chart's title
 _LEFT_OUT = frozenset({"publication", "spec", "css", "dataset_titles"})
 
 
-class PdfError(PeelError):
-    exit_code = 6
+class PdfError(OutputError):
+    """A report's PDF could not be made."""
 
 
 def _package_path(*parts: str) -> Path:

@@ -24,15 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from peelkit import forces
-from peelkit.errors import PeelError
+from peelkit.errors import OutputError, PeelError
 from peelkit.publish.model import PublicationData
 
 FORMATS = ("html", "pdf")
 log = logging.getLogger(__name__)
 
 
-class PublishError(PeelError):
-    exit_code = 6
+class PublishError(OutputError):
+    """The site could not be published; the previous site is as it was."""
 
 
 @dataclass

@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from peelkit.clitools import PeelGroup, print_json, warehouse_for_reading
 from peelkit.clitools import ShortFormat as Format
-from peelkit.clitools import fail as _fail
-from peelkit.clitools import print_json
-from peelkit.errors import PeelError
+from peelkit.clitools import ShortFormatOption as FormatOption
+from peelkit.errors import InputError
 
 if TYPE_CHECKING:
     from peelkit.importer import ImportReport
 
 returns_app = typer.Typer(
+    cls=PeelGroup,
     help="Force data returns: the blank template, importing filled returns, the synthetic demo set, history.\n\n"
          "Example: peel returns template --force Warwickshire --out warwickshire-return.xlsx",
     no_args_is_help=True,
@@ -30,7 +31,6 @@ DEFAULT_PUBLICATION = "peel-effectiveness-2017"
 PublicationOption = Annotated[str, typer.Option(help="The publication whose return it is.")]
 
 
-FormatOption = Annotated[Format, typer.Option("--format", help="Output for people or machines.")]
 
 
 def _report(report: ImportReport, fmt: Format) -> None:
@@ -56,13 +56,9 @@ def template_command(
     from peelkit.returns.template import instructions_path, write_return
     from peelkit.sources.force_return.items import return_spec
 
-    try:
-        spec = return_spec(publication)
-        area = forces.match_force(force) if force else None
-        write_return(spec, out, area)
-    except PeelError as error:
-        _fail(error)
-        return
+    spec = return_spec(publication)
+    area = forces.match_force(force) if force else None
+    write_return(spec, out, area)
     typer.echo(f"wrote {out}" + (f" (instructions: {instructions_path(out)})" if out.suffix.lower() == ".csv"
                                  else ""))
 
@@ -84,16 +80,12 @@ def import_command(
     from peelkit.importer import expand, import_paths
     from peelkit.sources import force_return
 
-    try:
-        files = [p for p in expand(paths) if p.suffix.lower() in (".xlsx", ".xlsm", ".ods", ".csv", ".gz")]
-        marked = {force_return.marked_synthetic(p) for p in files}
-        if len(marked) > 1:
-            raise PeelError("some of these returns are marked synthetic demonstration data and some are not: "
-                            "import them separately")
-        report = import_paths(paths, vintage=vintage, synthetic=marked == {True})
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+    files = [p for p in expand(paths) if p.suffix.lower() in (".xlsx", ".xlsm", ".ods", ".csv", ".gz")]
+    marked = {force_return.marked_synthetic(p) for p in files}
+    if len(marked) > 1:
+        raise InputError("some of these returns are marked synthetic demonstration data and some are not: "
+                        "import them separately")
+    report = import_paths(paths, vintage=vintage, synthetic=marked == {True})
     _report(report, fmt)
 
 
@@ -111,12 +103,8 @@ def demo_command(
     """
     from peelkit.returns.demo import PLANTED_ANOMALIES, UNABLE, default_out, run_demo
 
-    try:
-        folder = out or default_out(seed)
-        paths, report = run_demo(publication, seed, folder)
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+    folder = out or default_out(seed)
+    paths, report = run_demo(publication, seed, folder)
     if fmt == Format.json:
         typer.echo(json.dumps({"folder": str(folder), "files": [str(p) for p in paths],
                                "loaded": len(report.loaded), "unchanged": len(report.unchanged),
@@ -139,19 +127,15 @@ def history_command(
 
     Example: peel returns history --force Kent
     """
-    from peelkit import config, forces, warehouse
+    from peelkit import forces, warehouse
     from peelkit.returns import submissions
 
+    area = forces.match_force(force)
+    con = warehouse.connect(warehouse_for_reading(), read_only=True)
     try:
-        area = forces.match_force(force)
-        con = warehouse.connect(config.warehouse_path(), read_only=True)
-        try:
-            rows = submissions(con, area.code)
-        finally:
-            con.close()
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+        rows = submissions(con, area.code)
+    finally:
+        con.close()
     if fmt == Format.json:
         typer.echo(json.dumps({"force": area.name, "force_code": area.code,
                                "submissions": [s.to_dict() for s in rows]}, indent=2, default=str))

@@ -25,8 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from peelkit import config
-from peelkit.errors import PeelError
-from peelkit.ledger.base import ConflictError
+from peelkit.errors import ConfigError, PeelError
 
 log = logging.getLogger("peelkit.web")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -35,7 +34,7 @@ API_PREFIX = "/api/v1"
 TITLES = {400: "There is a problem with the request", 401: "Sign in to see this page",
           403: "You cannot see this page", 404: "Page not found", 405: "Not allowed", 409: "Someone else changed this",
           422: "There is a problem with the request", 429: "Too many attempts",
-          500: "Sorry, there is a problem with the service"}
+          500: "Sorry, there is a problem with the service", 503: "Sorry, the service is busy"}
 
 
 def utc_now() -> datetime:
@@ -55,10 +54,10 @@ class WebSettings:
 
 def secret_key_from(home: Path) -> str:
     """PEEL_SECRET_KEY, else a random key kept in PEEL_HOME/web-secret (mode 0600), made on first use."""
-    value = os.environ.get("PEEL_SECRET_KEY")
+    value = config.value("secret_key")
     if value:
         if len(value) < 32:
-            raise PeelError("PEEL_SECRET_KEY is too short: use at least 32 random characters, "
+            raise ConfigError("PEEL_SECRET_KEY is too short: use at least 32 random characters, "
                             "e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
         return value
     path = home / "web-secret"
@@ -78,7 +77,7 @@ def secret_key_from(home: Path) -> str:
             temporary.unlink()
     key = path.read_text("utf-8").strip()
     if len(key) < 32:
-        raise PeelError(f"{path} holds no usable secret key: delete it and start again (everyone signs in again)")
+        raise ConfigError(f"{path} holds no usable secret key: delete it and start again (everyone signs in again)")
     return key
 
 
@@ -86,14 +85,12 @@ def settings_from_env() -> WebSettings:
     """Settings from the environment: PEEL_HOME, PEEL_DATABASE_URL, PEEL_SECRET_KEY, PEEL_SITE_DIR, PEEL_HTTPS."""
     from peelkit.ledger.db import database_url
 
-    home = config.peel_home()
-    site = os.environ.get("PEEL_SITE_DIR")
     return WebSettings(
         warehouse_path=config.warehouse_path(),
         ledger_url=database_url(),
-        site_dir=Path(site) if site else home / "site",
-        secret_key=secret_key_from(home),
-        https=os.environ.get("PEEL_HTTPS", "").strip().lower() in ("1", "true", "yes", "on"),
+        site_dir=config.site_dir(),
+        secret_key=secret_key_from(config.peel_home()),
+        https=config.flag("https"),
     )
 
 
@@ -159,11 +156,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, LoginRequired)
         return RedirectResponse(login_redirect_url(exc.next_path), status_code=303)
 
-    async def conflict(request: Request, exc: Exception) -> Response:
-        return error_response(request, 409, str(exc))
-
     async def peel_error(request: Request, exc: Exception) -> Response:
-        return error_response(request, 400, str(exc))
+        # The status is the error kind's own (errors.py): 404 for an unknown id, 409 for a conflict, ...
+        assert isinstance(exc, PeelError)
+        if exc.http_status >= 500:
+            log.error("web: %s on %s: %s", type(exc).__name__, request.url.path, exc)
+            return error_response(request, exc.http_status, "Try again later.")
+        return error_response(request, exc.http_status, str(exc))
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("web: unhandled error on %s", request.url.path, exc_info=exc)
@@ -172,7 +171,6 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(LoginRequired, login_required)
-    app.add_exception_handler(ConflictError, conflict)
     app.add_exception_handler(PeelError, peel_error)
     app.add_exception_handler(Exception, server_error)
 

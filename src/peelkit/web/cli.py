@@ -7,23 +7,31 @@ so `peel --help` stays fast.
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
-from peelkit.clitools import Format, ShortFormat, current_user, print_json
-from peelkit.clitools import fail as _fail
+from peelkit import config
+from peelkit.clitools import (
+    Format,
+    FormatOption,
+    PeelGroup,
+    ShortFormat,
+    ShortFormatOption,
+    current_user,
+    print_json,
+    warehouse_for_reading,
+)
 from peelkit.csvcells import SafeDictWriter
-from peelkit.errors import PeelError
+from peelkit.errors import InputError
 
-users_app = typer.Typer(help="Web app accounts: analysts, inspectors and force users.\n\n"
-                             "Example: peel users add ana --role analyst", no_args_is_help=True)
-publication_app = typer.Typer(help="Draft, embargo and publish a publication (what the web app shows the public)."
-                                   "\n\nExample: peel publication status peel-effectiveness-2017",
-                              no_args_is_help=True)
+users_app = typer.Typer(cls=PeelGroup, help="Web app accounts: analysts, inspectors and force users.\n\n"
+                        "Example: peel users add ana --role analyst", no_args_is_help=True)
+publication_app = typer.Typer(cls=PeelGroup, no_args_is_help=True,
+                              help="Draft, embargo and publish a publication (what the web app shows the public)."
+                                   "\n\nExample: peel publication status peel-effectiveness-2017")
 
 USER_COLUMNS = ("name", "role", "force_code", "active", "created_at")
 ByOption = Annotated[str | None, typer.Option("--by", help="Your name, recorded as the actor in the audit log "
@@ -34,7 +42,7 @@ def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
-            raise PeelError("no password on standard input (send one line, e.g. `echo ... | peel users add ...`)")
+            raise InputError("no password on standard input (send one line, e.g. `echo ... | peel users add ...`)")
         return password
     return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
 
@@ -58,20 +66,16 @@ def users_add(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.users import add_user
 
-    try:
-        password = _read_password(password_stdin)
-        with session_scope(actor=by or current_user()) as session:
-            user = add_user(session, name, role, password, force)
-            summary = f"added {user.role} {user.name}" + (f" ({user.force_code})" if user.force_code else "")
-    except PeelError as error:
-        _fail(error)
-        return
+    password = _read_password(password_stdin)
+    with session_scope(actor=by or current_user()) as session:
+        user = add_user(session, name, role, password, force)
+        summary = f"added {user.role} {user.name}" + (f" ({user.force_code})" if user.force_code else "")
     typer.echo(summary)
 
 
 @users_app.command("list")
 def users_list(
-    fmt: Annotated[Format, typer.Option("--format", help="Output for people or machines.")] = Format.table,
+    fmt: FormatOption = Format.table,
 ) -> None:
     """Every user, with role, force and whether the account is active (never the password hash).
 
@@ -82,12 +86,8 @@ def users_list(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.users import list_users
 
-    try:
-        with session_scope(actor="peel users list") as session:
-            rows = [{k: v for k, v in user.to_dict().items() if k in USER_COLUMNS} for user in list_users(session)]
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+    with session_scope(actor="peel users list") as session:
+        rows = [{k: v for k, v in user.to_dict().items() if k in USER_COLUMNS} for user in list_users(session)]
     if fmt == Format.json:
         print_json(rows)
     elif fmt == Format.csv:
@@ -131,12 +131,8 @@ def _set_active(name: str, active: bool, by: str | None) -> None:
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.users import set_active
 
-    try:
-        with session_scope(actor=by or current_user()) as session:
-            set_active(session, name, active)
-    except PeelError as error:
-        _fail(error)
-        return
+    with session_scope(actor=by or current_user()) as session:
+        set_active(session, name, active)
     typer.echo(f"{'enabled' if active else 'disabled'} {name}")
 
 
@@ -154,13 +150,9 @@ def users_password(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.users import set_password
 
-    try:
-        password = _read_password(password_stdin)
-        with session_scope(actor=by or current_user()) as session:
-            set_password(session, name, password)
-    except PeelError as error:
-        _fail(error)
-        return
+    password = _read_password(password_stdin)
+    with session_scope(actor=by or current_user()) as session:
+        set_password(session, name, password)
     typer.echo(f"changed the password of {name}")
 
 
@@ -176,9 +168,9 @@ def _parse_time(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise PeelError(f"--release-at {value!r} is not a time like 2018-03-22T00:01:00+00:00") from None
+        raise InputError(f"--release-at {value!r} is not a time like 2018-03-22T00:01:00+00:00") from None
     if parsed.tzinfo is None:
-        raise PeelError(f"--release-at {value!r} has no time zone: add one, e.g. {value}+00:00 (UTC) or "
+        raise InputError(f"--release-at {value!r} has no time zone: add one, e.g. {value}+00:00 (UTC) or "
                         f"{value}+01:00 (British Summer Time)")
     return parsed
 
@@ -196,7 +188,7 @@ def _show_status(body: dict[str, object], fmt: ShortFormat) -> None:
 @publication_app.command("status")
 def publication_status(
     publication: Annotated[str, typer.Argument(help="Publication id.", show_default=False)],
-    fmt: Annotated[ShortFormat, typer.Option("--format", help="Output for people or machines.")] = (
+    fmt: ShortFormatOption = (
         ShortFormat.table),
 ) -> None:
     """Whether a publication is a draft, embargoed until a time, or published (and so public now).
@@ -210,13 +202,9 @@ def publication_status(
     from peelkit.ledger.db import session_scope
     from peelkit.ledger.publication_state import get_status
 
-    try:
-        publication_id = _publication_id(publication)
-        with session_scope(actor="peel publication status") as session:
-            status = get_status(session, publication_id)
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+    publication_id = _publication_id(publication)
+    with session_scope(actor="peel publication status") as session:
+        status = get_status(session, publication_id)
     _show_status({**status.to_dict(), "public": status.is_public(datetime.now(UTC))}, fmt)
 
 
@@ -233,7 +221,7 @@ def publication_set(
         help="Release although data queries are open or forces have not signed off: the reason (audited, "
              "listed in Annex A).")] = None,
     by: ByOption = None,
-    fmt: Annotated[ShortFormat, typer.Option("--format", help="Output for people or machines.")] = (
+    fmt: ShortFormatOption = (
         ShortFormat.table),
 ) -> None:
     """Change a publication's state: draft -> embargoed (needs --release-at) or published; embargoed ->
@@ -250,16 +238,12 @@ def publication_set(
     from peelkit.ledger.publication_state import get_status, set_status
     from peelkit.warehouse import current_returns
 
-    try:
-        publication_id = _publication_id(publication)
-        when = _parse_time(release_at)
-        with session_scope(actor=by or current_user()) as session:
-            expected = get_status(session, publication_id).version if version is None else version
-            status = set_status(session, publication_id, state, when, expected, override=override,
-                                current_returns=current_returns(config.warehouse_path()))
-    except PeelError as error:
-        _fail(error, fmt.value)
-        return
+    publication_id = _publication_id(publication)
+    when = _parse_time(release_at)
+    with session_scope(actor=by or current_user()) as session:
+        expected = get_status(session, publication_id).version if version is None else version
+        status = set_status(session, publication_id, state, when, expected, override=override,
+                            current_returns=current_returns(config.warehouse_path()))
     _show_status({**status.to_dict(), "public": status.is_public(datetime.now(UTC))}, fmt)
 
 
@@ -279,11 +263,8 @@ def serve_command(
 
     from peelkit.web.app import settings_from_env
 
-    try:
-        settings_from_env()  # fail here, clearly, rather than in every worker
-    except PeelError as error:
-        _fail(error)
-        return
+    settings_from_env()  # fail here, clearly, rather than in every worker
+    warehouse_for_reading()
     typer.echo(f"peelkit web app on http://{host}:{port}/ (Ctrl-C stops)", err=True)
     trusted = proxy_options()
     uvicorn.run("peelkit.web.app:create_app", factory=True, host=host, port=port, workers=workers,
@@ -295,7 +276,7 @@ def proxy_options() -> dict[str, Any]:
     """uvicorn's forwarded-header options: X-Forwarded-For/-Proto are believed only from the addresses in
     PEEL_FORWARDED_ALLOW_IPS. By default from nobody, not even loopback: any process on this host could
     otherwise pose as any client address and escape the per-address sign-in throttle."""
-    allowed = os.environ.get("PEEL_FORWARDED_ALLOW_IPS", "").strip()
+    allowed = config.value("forwarded_allow_ips")
     if not allowed:
         return {"proxy_headers": False}
     return {"proxy_headers": True, "forwarded_allow_ips": allowed}

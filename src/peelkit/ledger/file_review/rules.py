@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from peelkit import forces
-from peelkit.errors import PeelError
+from peelkit.errors import InputError
 
 CRIME_TYPES_2017: tuple[tuple[str, str], ...] = (
     ("theft_from_person", "Theft from the person"),
@@ -111,5 +111,5 @@ def default_sizes() -> dict[str, int]:
     return {f.code: LARGE_FORCE_SIZE if f.code in large else DEFAULT_SIZE for f in forces.forces()}
 
 
-class FileReviewError(PeelError):
+class FileReviewError(InputError):
     exit_code = 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from peelkit.errors import PeelError
+from peelkit.errors import InputError, OutputError, PeelError
 
 VARIABLES: tuple[str, ...] = ("age_band", "gender", "work_status")
 """The weighting variables, in raking order."""
@@ -63,13 +63,13 @@ STAFF_OPTIONAL = ("respondent_id", "answer", "comment")
 _SPACES = re.compile(r"\s+")
 
 
-class SurveyError(PeelError):
+class SurveyError(InputError):
     """A survey command cannot be carried out as asked (unknown wave, wave not weighted, ...)."""
 
     exit_code = 2
 
 
-class RakingError(PeelError):
+class RakingError(OutputError):
     """Raking did not reach a force's margins: the message names the force and the variable."""
 
     exit_code = 6
