@@ -24,6 +24,7 @@ from peelkit.publish.model import PublicationData
 from peelkit.web import data as store
 from peelkit.web import pages
 from peelkit.web.auth import get_viewer
+from peelkit.web.caching import Bounded, lru
 from peelkit.web.policy import Viewer, can_view_force, can_view_publication
 from peelkit.web.templating import page, plain, render
 
@@ -414,7 +415,7 @@ def compare(request: Request, publication_id: str, viewer: ViewerDep,
 # ----------------------------------------------------------------------------------------------- assets
 
 _ASSET_LOCK = threading.Lock()
-_ASSET_CACHE: dict[tuple[str, str], bytes] = {}
+_ASSET_CACHE: Bounded[tuple[str, str], bytes] = lru(16)  # a few scripts per site folder; they do not change
 
 
 def _asset(request: Request, name: str) -> bytes:
@@ -423,11 +424,13 @@ def _asset(request: Request, name: str) -> bytes:
     makes the charts interactive."""
     site: Path = request.app.state.settings.site_dir
     key = (str(site), name)
-    if key in _ASSET_CACHE:
-        return _ASSET_CACHE[key]
+    kept = _ASSET_CACHE.get(key)
+    if kept is not None:
+        return kept
     with _ASSET_LOCK:
-        if key in _ASSET_CACHE:
-            return _ASSET_CACHE[key]
+        kept = _ASSET_CACHE.get(key)
+        if kept is not None:
+            return kept
         if name == "charts.js":
             from importlib import resources
 
@@ -438,7 +441,7 @@ def _asset(request: Request, name: str) -> bytes:
             from peelkit.publish.publisher import vega_bundle
 
             body = vega_bundle().encode("utf-8")
-        _ASSET_CACHE[key] = body
+        _ASSET_CACHE.put(key, body)
         return body
 
 
