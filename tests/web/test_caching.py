@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Callable
+from typing import Any
 
-from peelkit.web import caching
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from peelkit.ledger import db
+from peelkit.ledger.improvements import raise_area
+from peelkit.web import caching, pages
+from peelkit.web.app import WebSettings
 from peelkit.web.data import MEMO_LIMIT, PublicationCache
 
 
@@ -72,3 +82,42 @@ def test_the_page_memo_is_bounded_and_keyed_by_the_versions() -> None:
     assert cache.peek(MEMO_LIMIT + 9) == MEMO_LIMIT + 9 and cache.peek(0) is None
     cache._ledger_version = 8  # a later ledger: nothing built for version 7 answers
     assert cache.peek(MEMO_LIMIT + 9) is None
+
+
+# ------------------------------------------------------------------------------------ the signed-in force page
+
+FORCE_PAGE = "/publications/peel-effectiveness-2017/forces/warwickshire"
+
+
+def test_signed_in_pages_reuse_the_page_data_but_are_rendered_for_each_viewer(
+        new_client: Callable[[], TestClient], login: Callable[..., TestClient], set_state: Callable[..., Any],
+        web_settings: WebSettings, app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_state("draft")
+    built: list[str] = []
+    real = pages.force_page
+
+    def counting(data: Any, code: str) -> dict[str, Any]:
+        built.append(code)
+        return real(data, code)
+
+    monkeypatch.setattr(pages, "force_page", counting)
+    ana, warks = login(new_client(), "ana"), login(new_client(), "warks")
+    seen = [ana.get(FORCE_PAGE) for _ in range(3)]
+    assert [r.status_code for r in seen] == [200] * 3 and len(built) == 1  # built once for the analysts' key
+    assert all("Signed in as" in r.text and ">ana<" in r.text for r in seen)  # rendered for this viewer
+    own = warks.get(FORCE_PAGE)
+    assert own.status_code == 200 and ">warks<" in own.text and ">ana<" not in own.text
+    assert len(built) == 2  # a force user's view is its own key: never the analyst's data
+    assert form_token_of(own.text) != form_token_of(seen[0].text)
+
+    with db.session_scope(web_settings.ledger_url, actor="inspector") as session:
+        raise_area(session, "Warwickshire", "2017", "Q2_investigating_crime",
+                   "A sentence written after the page was kept.")
+    app.state.cache.invalidate()  # what a work-side save does; other processes look within a second
+    assert "A sentence written after the page was kept." in ana.get(FORCE_PAGE).text and len(built) == 3
+
+
+def form_token_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no form token on the page"
+    return found.group(1)

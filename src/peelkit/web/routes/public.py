@@ -26,7 +26,7 @@ from peelkit.web import pages
 from peelkit.web.auth import get_viewer
 from peelkit.web.caching import Bounded, lru
 from peelkit.web.policy import Viewer, can_view_force, can_view_publication
-from peelkit.web.templating import page, plain, render
+from peelkit.web.templating import plain, render
 
 router = APIRouter(include_in_schema=False)
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
@@ -120,7 +120,8 @@ def _respond(request: Request, viewer: Viewer, template: str, key: Hashable,
     """The page (or its `.json` twin) as `page()` makes it, kept whole where it is the same for everyone with the
     same key: every JSON twin, and the HTML the public sees (no session, no form token in it). `key` must name
     everything the page depends on besides the ledger and warehouse versions (the memo adds those); the viewer's
-    role and force are added here. Signed-in viewers' HTML is rendered each time (it names them)."""
+    role and force are added here. Signed-in viewers' HTML is rendered each time (it names them and carries their
+    form token) from page data kept under the same key (the data depend on the role and force only)."""
     cache = _cache(request)
     full = _full_key(key, viewer)
     if request.url.path.endswith(".json"):
@@ -129,7 +130,7 @@ def _respond(request: Request, viewer: Viewer, template: str, key: Hashable,
     if viewer.role == "public":
         html = cache.memo(("html", full, request.url.path), lambda: render(request, template, data()))
         return HTMLResponse(html)
-    return page(request, template, data())
+    return HTMLResponse(render(request, template, cache.memo(("page-data", full), lambda: dict(data()))))
 
 
 def _csv(text: str, filename: str) -> Response:
