@@ -116,6 +116,16 @@ def test_signed_in_pages_reuse_the_page_data_but_are_rendered_for_each_viewer(
     app.state.cache.invalidate()  # what a work-side save does; other processes look within a second
     assert "A sentence written after the page was kept." in ana.get(FORCE_PAGE).text and len(built) == 3
 
+    # The page kept for a session is never answered once the session has ended: signed out, the same browser
+    # gets the public's page (a draft: not found), and a new session of the same user gets its own form token.
+    cookie = ana.cookies.get("peel_session")
+    assert ana.post("/logout", data={"csrf_token": form_token_of(seen[0].text)},
+                    follow_redirects=False).status_code == 303
+    ana.cookies.set("peel_session", cookie)  # even a browser that kept the old cookie
+    assert ana.get(FORCE_PAGE).status_code == 404
+    again = login(new_client(), "ana").get(FORCE_PAGE)
+    assert again.status_code == 200 and form_token_of(again.text) != form_token_of(seen[0].text)
+
 
 def form_token_of(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)

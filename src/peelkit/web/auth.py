@@ -135,6 +135,13 @@ def _cached_viewer(request: Request, session: SessionData) -> Viewer | None:
     return None if viewer is _NOBODY else viewer
 
 
+def session_id(request: Request) -> tuple[int, str] | None:
+    """(user id, nonce) of the request's live session, None without one: what a page rendered for a signed-in
+    viewer (their name, their form token) may be kept under."""
+    session = _read_session(request)
+    return None if session is None else (session.user_id, session.nonce)
+
+
 def forget_user(request: Request, user_id: int) -> None:
     """Drop a user's cached sessions (after disabling or changing one in this process)."""
     _user_cache(request).drop(lambda key: key[0] != user_id)

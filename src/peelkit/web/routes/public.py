@@ -23,7 +23,7 @@ from peelkit.ledger.publication_state import PublicationStatus
 from peelkit.publish.model import PublicationData
 from peelkit.web import data as store
 from peelkit.web import pages
-from peelkit.web.auth import get_viewer
+from peelkit.web.auth import get_viewer, session_id
 from peelkit.web.caching import Bounded, lru
 from peelkit.web.policy import Viewer, can_view_force, can_view_publication
 from peelkit.web.templating import plain, render
@@ -111,8 +111,9 @@ def _kept(request: Request, viewer: Viewer, key: Hashable) -> Response | None:
         return None if body is None else Response(body, media_type="application/json")
     if viewer.role == "public":
         html = cache.peek(("html", full, request.url.path))
-        return None if html is None else HTMLResponse(html)
-    return None
+    else:
+        html = cache.peek(("signed-in-html", full, request.url.path, session_id(request)))
+    return None if html is None else HTMLResponse(html)
 
 
 def _respond(request: Request, viewer: Viewer, template: str, key: Hashable,
@@ -120,8 +121,9 @@ def _respond(request: Request, viewer: Viewer, template: str, key: Hashable,
     """The page (or its `.json` twin) as `page()` makes it, kept whole where it is the same for everyone with the
     same key: every JSON twin, and the HTML the public sees (no session, no form token in it). `key` must name
     everything the page depends on besides the ledger and warehouse versions (the memo adds those); the viewer's
-    role and force are added here. Signed-in viewers' HTML is rendered each time (it names them and carries their
-    form token) from page data kept under the same key (the data depend on the role and force only)."""
+    role and force are added here. Signed-in viewers' HTML names them and carries their form token: it is kept
+    per session (only while get_viewer still admits that session, which it checks on every request), rendered
+    from page data kept per role and force."""
     cache = _cache(request)
     full = _full_key(key, viewer)
     if request.url.path.endswith(".json"):
@@ -130,7 +132,9 @@ def _respond(request: Request, viewer: Viewer, template: str, key: Hashable,
     if viewer.role == "public":
         html = cache.memo(("html", full, request.url.path), lambda: render(request, template, data()))
         return HTMLResponse(html)
-    return HTMLResponse(render(request, template, cache.memo(("page-data", full), lambda: dict(data()))))
+    html = cache.memo(("signed-in-html", full, request.url.path, session_id(request)),
+                      lambda: render(request, template, cache.memo(("page-data", full), lambda: dict(data()))))
+    return HTMLResponse(html)
 
 
 def _csv(text: str, filename: str) -> Response:
