@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.web.browser_gate import pytest_terminal_summary  # noqa: F401  (a hook: the loud browser skip)
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -20,14 +20,14 @@ ROOT = "peelkit"
 # Lowest first. A unit is a module or package prefix; the longest prefix that matches a module names its unit.
 # A unit may import itself and any unit of a LOWER layer, never one of its own layer or above.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("peelkit", "peelkit.errors"),  # the package root (version) and the exception classes
+    ("peelkit", "peelkit.errors", "peelkit.binomial_test"),  # the package root, exceptions, the exact binomial test
     ("peelkit.config", "peelkit.files", "peelkit.locks", "peelkit.csvcells", "peelkit.forces", "peelkit.periods",
-     "peelkit.findings", "peelkit.fetch", "peelkit.clitools", "peelkit.stats",
-     "peelkit.binomial_test"),  # foundations, used by every stage
+     "peelkit.findings", "peelkit.fetch", "peelkit.stats"),  # foundations, used by every stage
     ("peelkit.overdispersion",),  # funnel limits widened for over-dispersion, on top of stats
     ("peelkit.warehouse",),  # the DuckDB store and its staged, atomic loads
     ("peelkit.sources",),  # one reader per official source and the force return (its items and layout)
     ("peelkit.importer", "peelkit.status"),  # recognise files and load a batch; what the warehouse holds
+    ("peelkit.clitools",),  # the commands' shared options and error handler (warns on an empty warehouse)
     ("peelkit.returns",),  # the return's template, demo set and commands, built on its reader
     ("peelkit.indicators.catalogue",),  # indicator definitions (declarations only)
     ("peelkit.indicators.publication",),  # publications as data: periods, vintages, exclusions

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from peelkit.web.app import WebSettings
+from tests.web.browser_gate import require_browser
 from tests.web.browser_helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -32,11 +34,8 @@ from tests.web.browser_helpers import (
 from tests.web.conftest import KENT, PASSWORD, PUBLICATION, WARKS, Clock
 from tests.web.test_work_pages import make_query
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)",
-                allow_module_level=True)
+require_browser(CHROMIUM)  # a loud skip locally without Chromium; a failure in CI (PEEL_REQUIRE_BROWSER=1)
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 pytestmark = pytest.mark.slow  # a real browser: seconds per test
 

@@ -3,7 +3,6 @@ import, and the home page's inline SVG (a link and a name per visible force, leg
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import re
@@ -12,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shapely
 from fastapi.testclient import TestClient
-from hypothesis import given
-from hypothesis import strategies as st
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
 
 from peelkit import forces, warehouse
 from peelkit.importer import import_paths
@@ -24,33 +24,59 @@ from tests.web.conftest import KENT, WARKS, World
 # ------------------------------------------------------------------------------------------------ pure
 
 
-def _distance_to_segment(p: maps.Point, a: maps.Point, b: maps.Point) -> float:
-    (px, py), (ax, ay), (bx, by) = p, a, b
-    dx, dy = bx - ax, by - ay
-    if dx == dy == 0:
-        return math.hypot(px - ax, py - ay)
-    t = max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)))
-    return math.hypot(px - ax - t * dx, py - ay - t * dy)
+def shapes_of(geometry: maps.MapGeometry) -> dict[str, BaseGeometry]:
+    """Each force's area as drawn: the SVG path data read back into polygons."""
+    found = {}
+    for shape in geometry.shapes:
+        rings = [[tuple(map(float, p.split(","))) for p in ring.split()]
+                 for ring in re.findall(r"M([^Z]*)Z", shape.path)]
+        found[shape.name] = shapely.union_all([Polygon(ring).buffer(0) for ring in rings])
+    return found
 
 
-def test_simplify_drops_points_on_a_straight_edge_and_keeps_corners() -> None:
-    ring = [(0.0, 0.0), (5.0, 0.0), (10.0, 0.0), (10.0, 10.0), (5.0, 10.05), (0.0, 10.0), (0.0, 0.0)]
-    assert maps.simplify(ring, 0.5) == [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0), (0.0, 0.0)]
+def gaps(drawn: dict[str, BaseGeometry]) -> list[float]:
+    """Areas (square pixels) of the holes in the union of the drawn areas: land no force covers."""
+    union = shapely.union_all(list(drawn.values()))
+    return sorted(Polygon(ring).area for part in getattr(union, "geoms", [union]) for ring in part.interiors)
 
 
-@given(st.lists(st.tuples(st.floats(0, 100), st.floats(0, 100)), min_size=3, max_size=60, unique=True),
-       st.floats(0.1, 5))
-def test_every_dropped_point_lies_within_the_tolerance(points: list[maps.Point], tolerance: float) -> None:
-    ring = [*points, points[0]]
-    simple = maps.simplify(ring, tolerance)
-    assert simple[0] == ring[0] and simple[-1] == ring[-1]
-    kept = [ring.index(p) for p in simple[:-1]] + [len(ring) - 1]  # the closing point repeats the first
-    assert kept == sorted(kept), "simplification keeps the ring's order"
-    # A dropped point lies within the tolerance of the segment that replaced it (Douglas-Peucker's guarantee,
-    # up to float rounding).
-    for start, end in itertools.pairwise(kept):
-        for index in range(start + 1, end):
-            assert _distance_to_segment(ring[index], ring[start], ring[end]) <= tolerance + 1e-9
+def _wiggly_neighbours() -> list[tuple[str, dict[str, Any]]]:
+    """Two forces sharing a long border that wiggles by less than a pixel (the case that opened gaps when
+    each ring was simplified on its own)."""
+    border = [[-1.0, 52.0 + 0.5 * i / 200] for i in range(201)]
+    for i, point in enumerate(border):
+        point[0] += 0.002 * math.sin(i)
+    west = [[-2.0, 52.0], *border, [-2.0, 52.5], [-2.0, 52.0]]
+    # The east ring starts half way along the border, as real rings start anywhere: simplifying the two rings
+    # apart then splits the border at different points, and the two copies of it part.
+    east = [*reversed(border[:101]), [0.0, 52.0], [0.0, 52.5], *reversed(border[100:])]
+    return [(WARKS, {"type": "Polygon", "coordinates": [west]}), (KENT, {"type": "Polygon", "coordinates": [east]})]
+
+
+def test_neighbours_keep_their_shared_border_after_simplification() -> None:
+    geometry = maps.project(_wiggly_neighbours(), width=400)
+    assert geometry.points_out < 0.5 * geometry.points_in  # the wiggles went
+    drawn = shapes_of(geometry)
+    warks, kent = drawn["Warwickshire"], drawn["Kent"]
+    # No overlap and no gap: the two areas add up to their union and the border is one line both share
+    # (up to the 0.1-pixel rounding of the path data).
+    assert warks.intersection(kent).area < 0.5
+    assert shapely.union_all([warks, kent]).area == pytest.approx(warks.area + kent.area, abs=0.5)
+    assert gaps(drawn) == []
+    assert warks.boundary.intersection(kent.boundary.buffer(0.1)).length > 0.95 * (geometry.height - 2 * maps.MARGIN)
+
+
+def test_simplifying_each_area_alone_would_open_gaps() -> None:
+    # The control, so the test above can fail: the same two areas simplified one at a time (as the hand-made
+    # per-ring Douglas-Peucker did) no longer meet; together, as one coverage, they do.
+    areas = [Polygon(shape["coordinates"][0]) for _code, shape in _wiggly_neighbours()]
+    apart = [area.simplify(0.003, preserve_topology=True) for area in areas]
+    together = maps.simplify_coverage(areas, 0.01)
+    assert shapely.union_all(apart).area < sum(a.area for a in apart) - 1e-5  # they overlap somewhere ...
+    assert shapely.union_all(apart).convex_hull.difference(shapely.union_all(apart)).area > 1e-5  # ... gap too
+    assert len(together[0].exterior.coords) < 20  # the wiggles went
+    assert shapely.union_all(together).area == pytest.approx(sum(a.area for a in together), rel=1e-9)
+    assert shapely.union_all(together).convex_hull.difference(shapely.union_all(together)).area < 1e-9
 
 
 def _square(lon: float, lat: float, size: float = 0.3) -> dict[str, Any]:
@@ -184,7 +210,17 @@ def test_real_boundaries_simplify_to_a_small_map(data_dir: Path, tmp_path: Path)
     geometry = maps.geometry_from_warehouse(warehouse_path)
     assert geometry is not None and len(geometry.shapes) == 43
     assert [s.name for s in geometry.shapes if s.small] == ["City of London"]
-    assert geometry.points_out < 0.75 * geometry.points_in  # ultra-generalised already; still fewer points
-    assert sum(len(s.path) for s in geometry.shapes) < 80_000  # bytes of path data in every page
+    assert geometry.points_out < 0.65 * geometry.points_in  # ultra-generalised already; still fewer points
+    assert sum(len(s.path) for s in geometry.shapes) < 60_000  # bytes of path data in every page (57.6 KB)
+    # Neighbours still share their borders: no land between forces left uncovered (the per-ring simplification
+    # left 77 such gaps), no overlap beyond the path data's 0.1-pixel rounding, and two named neighbours meet
+    # along their whole border.
+    drawn = shapes_of(geometry)
+    assert gaps(drawn) == []
+    total = sum(area.area for area in drawn.values())
+    assert shapely.union_all(list(drawn.values())).area == pytest.approx(total, rel=1e-4)
+    warks, mercia = drawn["Warwickshire"], drawn["West Mercia"]
+    assert warks.intersection(mercia).area < 0.5
+    assert warks.boundary.intersection(mercia.boundary.buffer(0.1)).length > 30  # pixels of shared border
     assert geometry.height / geometry.width == pytest.approx(1.19, abs=0.05)  # England and Wales' shape
 

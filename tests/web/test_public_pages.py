@@ -70,6 +70,33 @@ def test_every_page_and_its_json_twin(published: None, client: TestClient, url: 
     assert twin.status_code == 200 and twin.headers["content-type"] == "application/json"
     assert isinstance(twin.json(), dict)
     assert "Draft — embargoed" not in html.text
+    # The twin is the page's data: every piece of text it says the page shows is on the page.
+    shown = _page_text(html.text)
+    values = _shown_values(twin.json())
+    assert len(values) >= 5, values  # the walk found the page's data (a twin of the wrong shape would not)
+    assert [v for v in values if v not in shown] == []
+
+
+# Keys whose values the HTML page prints as they are (names, titles, formatted figures, grades, labels).
+SHOWN_KEYS = frozenset({"title", "name", "display", "grade", "label", "force", "interval", "ew_display"})
+
+
+def _shown_values(value: Any, key: str = "") -> set[str]:
+    """The text values under SHOWN_KEYS anywhere in a JSON document."""
+    if isinstance(value, dict):
+        return set().union(*(_shown_values(v, k) for k, v in value.items()))
+    if isinstance(value, list):
+        return set().union(*(_shown_values(v, key) for v in value))
+    return {" ".join(value.split())} if key in SHOWN_KEYS and isinstance(value, str) and value.strip() else set()
+
+
+def _page_text(page: str) -> str:
+    """The page as a reader (or a screen reader) meets it: its text, and the expansions and labels in title,
+    aria-label and alt attributes; entities decoded, white space collapsed."""
+    import html as html_module
+
+    attributes = re.findall(r'\s(?:title|aria-label|alt)="([^"]*)"', page)
+    return " ".join(html_module.unescape(" ".join([re.sub(r"<[^>]+>", " ", page), *attributes])).split())
 
 
 def test_force_page_shows_the_same_figures_as_peel_indicators(published: None, client: TestClient,

@@ -382,23 +382,7 @@ def force_context(data: PublicationData, force_code: str,
     standing = {q["question_id"]: q for q in (judgments or {}).get("questions", [])}
     areas_this_year = [a for a in ledger.get("areas", []) if a.get("year_raised") == year]
 
-    questions = []
-    for question in (framework.questions if framework else ()):
-        if question.id == SPECIALIST:
-            continue
-        s = standing.get(question.id)
-        questions.append({
-            "id": question.id, "anchor": _anchor(question.id), "title": question.title,
-            "core_question": question.core_question, "graded": question.graded,
-            "grade": _grade_text(s) if question.graded else "Not graded",
-            "has_grade": bool(question.graded and s and s.get("grade")),
-            "inspected": bool(s and s.get("basis") == "inspected"),
-            "last_inspected": (s or {}).get("last_inspected"), "basis": (s or {}).get("basis", "no judgment"),
-            "carried_forward": bool(s and s.get("carried_forward")),
-            "narrative": render_markdown(narratives.get(question.id)),
-            "charts": by_question.get(question.id, []),
-            "areas": [a for a in areas_this_year if a.get("question_id") == question.id],
-        })
+    questions = _questions(framework, standing, narratives, by_question, areas_this_year)
     specialist_q = framework.question(SPECIALIST) if framework and SPECIALIST in framework.question_ids else None
     specialist = {
         "title": (specialist_q.core_question or specialist_q.title) if specialist_q else "Specialist capabilities",
@@ -409,13 +393,6 @@ def force_context(data: PublicationData, force_code: str,
     overall = (judgments or {}).get("overall")
     assessed = [q for q in questions if q["inspected"]]
     standing_earlier = [q for q in questions if not q["inspected"]]
-    exclusions = [{"force": forces.match(e.force_code).name, "indicator": BY_ID[e.indicator].title,
-                   "status": e.status, "reason": e.reason, "this_force": e.force_code == area.code}
-                  for e in pub.exclusions]
-    partial = sorted({(r.force_name, BY_ID[r.indicator].title, r.note) for r in data.results
-                      if r.status == "partial" and r.force_code != ENGLAND_AND_WALES
-                      and not pub.exclusion(r.force_code, r.indicator)})
-    partial_rows = [{"force": f, "indicator": i, "reason": n, "this_force": f == area.name} for f, i, n in partial]
     population_vintage = pub.vintages.get("population", "latest loaded")
     file_review = ledger.get("file_review")
     survey = ledger.get("survey")
@@ -447,15 +424,51 @@ def force_context(data: PublicationData, force_code: str,
         "sources": annex_sources(data.sources), "dataset_titles": DATASET_TITLES,
         "population": {"as_at": _long_date(pub.population_as_at), "vintage": population_vintage,
                        "overrides": [o for o in pub.population_overrides]},
-        "exclusions": exclusions, "partial": partial_rows,
-        "groups": [{"name": g.name, "forces": ", ".join(forces.match(c).name for c in g.force_codes),
-                    "indicators": ", ".join(BY_ID[i].title for i in g.indicators),
-                    "periods": ", ".join(_long_date(p) for p in g.periods)} for g in pub.groups],
+        **_annex_rows(data, area),
         "file_review": ledger.get("file_review"), "survey": ledger.get("survey"),
         "staff_survey": ledger.get("staff_survey"),
         "no_narrative": NO_NARRATIVE, "no_narrative_section": NO_NARRATIVE_SECTION,
         "corrections": ledger.get("corrections") or [], "release_override": ledger.get("release_override"),
     }
+
+
+def _questions(framework: fw.Framework | None, standing: Mapping[str, Any], narratives: Mapping[str, str],
+               by_question: Mapping[str, list[Any]], areas_this_year: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The graded questions' sections (specialist capabilities has its own)."""
+    questions: list[dict[str, Any]] = []
+    for question in (framework.questions if framework else ()):
+        if question.id == SPECIALIST:
+            continue
+        s = standing.get(question.id)
+        questions.append({
+            "id": question.id, "anchor": _anchor(question.id), "title": question.title,
+            "core_question": question.core_question, "graded": question.graded,
+            "grade": _grade_text(s) if question.graded else "Not graded",
+            "has_grade": bool(question.graded and s and s.get("grade")),
+            "inspected": bool(s and s.get("basis") == "inspected"),
+            "last_inspected": (s or {}).get("last_inspected"), "basis": (s or {}).get("basis", "no judgment"),
+            "carried_forward": bool(s and s.get("carried_forward")),
+            "narrative": render_markdown(narratives.get(question.id)),
+            "charts": by_question.get(question.id, []),
+            "areas": [a for a in areas_this_year if a.get("question_id") == question.id],
+        })
+    return questions
+
+
+def _annex_rows(data: PublicationData, area: forces.Area) -> dict[str, Any]:
+    """Annex A's exclusions, partial figures and combined groups, this force's rows marked."""
+    pub = data.publication
+    exclusions = [{"force": forces.match(e.force_code).name, "indicator": BY_ID[e.indicator].title,
+                   "status": e.status, "reason": e.reason, "this_force": e.force_code == area.code}
+                  for e in pub.exclusions]
+    partial = sorted({(r.force_name, BY_ID[r.indicator].title, r.note) for r in data.results
+                      if r.status == "partial" and r.force_code != ENGLAND_AND_WALES
+                      and not pub.exclusion(r.force_code, r.indicator)})
+    partial_rows = [{"force": f, "indicator": i, "reason": n, "this_force": f == area.name} for f, i, n in partial]
+    return {"exclusions": exclusions, "partial": partial_rows,
+            "groups": [{"name": g.name, "forces": ", ".join(forces.match(c).name for c in g.force_codes),
+                        "indicators": ", ".join(BY_ID[i].title for i in g.indicators),
+                        "periods": ", ".join(_long_date(p) for p in g.periods)} for g in pub.groups]}
 
 
 def _anchor(question_id: str) -> str:

@@ -16,11 +16,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from threading import Lock
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, urlsplit
 
@@ -28,6 +26,7 @@ from fastapi import HTTPException, Request
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import escape
 
+from peelkit.web.caching import Bounded, ttl
 from peelkit.web.policy import Viewer, ViewerRole
 
 if TYPE_CHECKING:
@@ -102,10 +101,14 @@ def _live(session: SessionData, now: datetime, revoked: dict[str, datetime]) -> 
 
 # --- users, re-read from the ledger with a short cache ---------------------------------------------------------
 
-@dataclass
-class _UserCache:
-    entries: dict[tuple[int, str], tuple[float, Viewer | None]] = field(default_factory=dict)
-    lock: Lock = field(default_factory=Lock)
+USER_CACHE_LIMIT = 10_000  # sessions whose user is kept (least recently used go first)
+_NOBODY = Viewer.public()  # kept for a session that no longer admits anyone (the cache cannot hold None)
+
+
+def _user_cache(request: Request) -> Bounded[tuple[int, str], Viewer]:
+    settings = _settings(request)
+    return cast("Bounded[tuple[int, str], Viewer]",
+                _state(request, "user_cache", lambda: ttl(USER_CACHE_LIMIT, settings.user_cache_seconds)))
 
 
 def _load_viewer(settings: WebSettings, user_id: int, nonce: str, credentials: str) -> Viewer | None:
@@ -126,28 +129,22 @@ def _cached_viewer(request: Request, session: SessionData) -> Viewer | None:
     # The user and the session's standing are re-read at most every user_cache_seconds: a user disabled, or a
     # session signed out, in another worker is refused within that time (at once in this one).
     settings = _settings(request)
-    cache = _state(request, "user_cache", _UserCache)
-    key = (session.user_id, session.nonce)
-    now = time.monotonic()
-    with cache.lock:
-        hit = cache.entries.get(key)
-    if hit is not None and now - hit[0] < settings.user_cache_seconds:
-        cached: Viewer | None = hit[1]
-        return cached
-    viewer = _load_viewer(settings, session.user_id, session.nonce, session.credentials)
-    with cache.lock:
-        if len(cache.entries) > 10_000:  # bound memory: a cache, not a record
-            cache.entries.clear()
-        cache.entries[key] = (now, viewer)
-    return viewer
+    viewer = _user_cache(request).get_or_build(
+        (session.user_id, session.nonce),
+        lambda: _load_viewer(settings, session.user_id, session.nonce, session.credentials) or _NOBODY)
+    return None if viewer is _NOBODY else viewer
+
+
+def session_id(request: Request) -> tuple[int, str] | None:
+    """(user id, nonce) of the request's live session, None without one: what a page rendered for a signed-in
+    viewer (their name, their form token) may be kept under."""
+    session = _read_session(request)
+    return None if session is None else (session.user_id, session.nonce)
 
 
 def forget_user(request: Request, user_id: int) -> None:
     """Drop a user's cached sessions (after disabling or changing one in this process)."""
-    cache = _state(request, "user_cache", _UserCache)
-    with cache.lock:
-        for key in [k for k in cache.entries if k[0] == user_id]:
-            cache.entries.pop(key, None)
+    _user_cache(request).drop(lambda key: key[0] != user_id)
 
 
 def _state(request: Request, name: str, factory: Callable[[], Any]) -> Any:

@@ -2,11 +2,11 @@
 `peel publish` renders from, so the web shows exactly what the published report shows), the publications'
 states, the map geometry, the page data built from them (peelkit.web.pages), and what a viewer may see of it.
 
-Freshness. Every committed change to the ledger, from any process, raises its change counter in the same
-transaction (peelkit.ledger.changes): the counter is read at most once a second, and a new value reloads the
-ledger part and the publications' states and drops the page data built from the old ones. The warehouse part (indicator
-results) is reloaded when the warehouse file changes. Work side saves call :meth:`PublicationCache.invalidate`
-so an editor sees the change on the next page at once.
+Freshness follows the one invalidation rule written in peelkit.web.caching: the ledger's change counter and
+the warehouse's import stamp, read at most once a second; a new value reloads the ledger part and the
+publications' states and drops the page data built from the old ones (the warehouse part, indicator results and
+geometry, only when the stamp moved). Work side saves call :meth:`PublicationCache.invalidate` so an editor sees
+the change on the next page at once.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from peelkit.indicators.publication import Publication, available
 from peelkit.indicators.publication import load as load_publication
 from peelkit.ledger.publication_state import PublicationStatus
 from peelkit.publish.model import PublicationData
+from peelkit.web.caching import Bounded, lru
 from peelkit.web.maps import MapGeometry
 from peelkit.web.policy import Viewer, can_view_force
 
@@ -35,7 +36,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 CHECK_EVERY = 1.0  # seconds between looks at the ledger's version and the warehouse file
-MEMO_LIMIT = 4096  # page data entries kept per version; beyond it the memo starts again (bounded memory)
+MEMO_LIMIT = 4096  # page data entries kept (least recently used go first)
+LOADED_LIMIT = 8  # publications' data kept (each is a few MB)
 
 
 @dataclasses.dataclass
@@ -50,8 +52,9 @@ class _Loaded:
 class PublicationCache:
     """Per process: publications' data, states and derived page data, refreshed by version (see module doc).
 
-    Thread-safe: FastAPI runs the (synchronous) routes in a thread pool. Reads of already-built entries take no
-    lock; building takes one, so fifty requests arriving together after a change build the data once.
+    Thread-safe: FastAPI runs the (synchronous) routes in a thread pool. Reads of already-built entries take only
+    the caches' look-up lock; building data takes one more, so fifty requests arriving together after a change
+    build the data once.
     """
 
     def __init__(self, warehouse_path: Path | None, ledger_url: str | None,
@@ -65,9 +68,9 @@ class PublicationCache:
         self._invalidations = 0
         self._ledger_version = -1
         self._warehouse_stamp = -1
-        self._loaded: dict[str, _Loaded] = {}
-        self._statuses: dict[str, PublicationStatus] = {}
-        self._memo: dict[Hashable, Any] = {}
+        self._loaded: Bounded[str, _Loaded] = lru(LOADED_LIMIT)
+        self._statuses: dict[str, PublicationStatus] = {}  # a snapshot of every built-in one, replaced whole
+        self._memo: Bounded[Hashable, Any] = lru(MEMO_LIMIT)
         self._geometry: tuple[int, MapGeometry | None] | None = None
 
     @classmethod
@@ -109,7 +112,9 @@ class PublicationCache:
             warehouse_stamp = self._read_warehouse_stamp()
             if ledger_version != self._ledger_version or warehouse_stamp != self._warehouse_stamp:
                 self._statuses = self._read_statuses()
-                self._memo = {}
+                # Emptied, not left to age out: the versions are in the keys, but a withdrawn publication's
+                # pages must not even be held.
+                self._memo.clear()
                 if warehouse_stamp != self._warehouse_stamp:
                     self._geometry = None
                 self._ledger_version, self._warehouse_stamp = ledger_version, warehouse_stamp
@@ -168,7 +173,7 @@ class PublicationCache:
 
                 data = dataclasses.replace(loaded.data, ledger=load_ledger(self.ledger_url, loaded.data.publication))
                 loaded = _Loaded(data, stamp, version)
-            self._loaded[publication_id] = loaded
+            self._loaded.put(publication_id, loaded)
             return loaded.data
 
     def _load(self, publication_id: str, previous: _Loaded | None) -> _Loaded:
@@ -207,14 +212,7 @@ class PublicationCache:
     def memo(self, key: Hashable, build: Callable[[], T]) -> T:
         """`build()` once per key and ledger/warehouse version (page data; the key names what it depends on)."""
         self.refresh()
-        full = (self._ledger_version, self._warehouse_stamp, key)
-        if full in self._memo:
-            value: T = self._memo[full]
-            return value
-        value = build()
-        if len(self._memo) >= MEMO_LIMIT:
-            self._memo = {}
-        self._memo[full] = value
+        value: T = self._memo.get_or_build((self._ledger_version, self._warehouse_stamp, key), build)
         return value
 
 

@@ -23,9 +23,10 @@ from peelkit.ledger.publication_state import PublicationStatus
 from peelkit.publish.model import PublicationData
 from peelkit.web import data as store
 from peelkit.web import pages
-from peelkit.web.auth import get_viewer
+from peelkit.web.auth import get_viewer, session_id
+from peelkit.web.caching import Bounded, lru
 from peelkit.web.policy import Viewer, can_view_force, can_view_publication
-from peelkit.web.templating import page, plain, render
+from peelkit.web.templating import plain, render
 
 router = APIRouter(include_in_schema=False)
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
@@ -110,8 +111,9 @@ def _kept(request: Request, viewer: Viewer, key: Hashable) -> Response | None:
         return None if body is None else Response(body, media_type="application/json")
     if viewer.role == "public":
         html = cache.peek(("html", full, request.url.path))
-        return None if html is None else HTMLResponse(html)
-    return None
+    else:
+        html = cache.peek(("signed-in-html", full, request.url.path, session_id(request)))
+    return None if html is None else HTMLResponse(html)
 
 
 def _respond(request: Request, viewer: Viewer, template: str, key: Hashable,
@@ -119,7 +121,9 @@ def _respond(request: Request, viewer: Viewer, template: str, key: Hashable,
     """The page (or its `.json` twin) as `page()` makes it, kept whole where it is the same for everyone with the
     same key: every JSON twin, and the HTML the public sees (no session, no form token in it). `key` must name
     everything the page depends on besides the ledger and warehouse versions (the memo adds those); the viewer's
-    role and force are added here. Signed-in viewers' HTML is rendered each time (it names them)."""
+    role and force are added here. Signed-in viewers' HTML names them and carries their form token: it is kept
+    per session (only while get_viewer still admits that session, which it checks on every request), rendered
+    from page data kept per role and force."""
     cache = _cache(request)
     full = _full_key(key, viewer)
     if request.url.path.endswith(".json"):
@@ -128,7 +132,9 @@ def _respond(request: Request, viewer: Viewer, template: str, key: Hashable,
     if viewer.role == "public":
         html = cache.memo(("html", full, request.url.path), lambda: render(request, template, data()))
         return HTMLResponse(html)
-    return page(request, template, data())
+    html = cache.memo(("signed-in-html", full, request.url.path, session_id(request)),
+                      lambda: render(request, template, cache.memo(("page-data", full), lambda: dict(data()))))
+    return HTMLResponse(html)
 
 
 def _csv(text: str, filename: str) -> Response:
@@ -414,7 +420,7 @@ def compare(request: Request, publication_id: str, viewer: ViewerDep,
 # ----------------------------------------------------------------------------------------------- assets
 
 _ASSET_LOCK = threading.Lock()
-_ASSET_CACHE: dict[tuple[str, str], bytes] = {}
+_ASSET_CACHE: Bounded[tuple[str, str], bytes] = lru(16)  # a few scripts per site folder; they do not change
 
 
 def _asset(request: Request, name: str) -> bytes:
@@ -423,11 +429,13 @@ def _asset(request: Request, name: str) -> bytes:
     makes the charts interactive."""
     site: Path = request.app.state.settings.site_dir
     key = (str(site), name)
-    if key in _ASSET_CACHE:
-        return _ASSET_CACHE[key]
+    kept = _ASSET_CACHE.get(key)
+    if kept is not None:
+        return kept
     with _ASSET_LOCK:
-        if key in _ASSET_CACHE:
-            return _ASSET_CACHE[key]
+        kept = _ASSET_CACHE.get(key)
+        if kept is not None:
+            return kept
         if name == "charts.js":
             from importlib import resources
 
@@ -438,7 +446,7 @@ def _asset(request: Request, name: str) -> bytes:
             from peelkit.publish.publisher import vega_bundle
 
             body = vega_bundle().encode("utf-8")
-        _ASSET_CACHE[key] = body
+        _ASSET_CACHE.put(key, body)
         return body
 
 
