@@ -12,6 +12,11 @@ GOVUK_FRONTEND ?= 6
 GOVUK_DIST := build/npm/node_modules/govuk-frontend/dist/govuk
 WEB_STATIC := src/peelkit/web/static/govuk
 WEB_ASSETS := $(WEB_STATIC)/govuk-frontend.min.css
+# Swagger UI for the interactive API documentation (/api/v1/docs), served from the app itself, never a CDN.
+SWAGGER_UI ?= 5
+SWAGGER_DIST := build/npm/node_modules/swagger-ui-dist
+SWAGGER_STATIC := src/peelkit/web/static/swagger-ui
+SWAGGER_ASSETS := $(SWAGGER_STATIC)/swagger-ui-bundle.js
 DEMO_PASSWORD ?= peelkit-demo
 PORT ?= 8000
 
@@ -25,7 +30,8 @@ help:
 	@echo "              runs the web app on http://127.0.0.1:8000/ (PORT=8080 make demo for another port)"
 	@echo "make test   - set up, then ruff, mypy and the whole pytest suite"
 	@echo "make serve  - run the web app again (peel serve)"
-	@echo "make web-assets - fetch GOV.UK Frontend $(GOVUK_FRONTEND).x from npm into $(WEB_STATIC)"
+	@echo "make web-assets - fetch GOV.UK Frontend $(GOVUK_FRONTEND).x and Swagger UI $(SWAGGER_UI).x from npm into"
+	@echo "              $(WEB_STATIC) and $(SWAGGER_STATIC)"
 	@echo "make bench  - run the benchmark scripts in benchmarks/"
 
 $(BIN)/python:
@@ -39,7 +45,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed web-assets
 
-web-assets: $(WEB_ASSETS)
+web-assets: $(WEB_ASSETS) $(SWAGGER_ASSETS)
 
 # The compiled CSS asks for /assets/...; we serve GOV.UK's assets under /static/govuk/assets/.
 $(WEB_ASSETS):
@@ -49,6 +55,16 @@ $(WEB_ASSETS):
 	cp -R $(GOVUK_DIST)/assets $(WEB_STATIC)/assets
 	cp $(GOVUK_DIST)/govuk-frontend.min.js $(GOVUK_DIST)/govuk-frontend.min.js.map $(WEB_STATIC)/
 	sed 's#url(/assets/#url(/static/govuk/assets/#g' $(GOVUK_DIST)/govuk-frontend.min.css > $@.tmp
+	mv $@.tmp $@
+
+# Only the bundle and its stylesheet (and their licence): the page's own start-up script is ours
+# (static/api-docs.js), since the Content-Security-Policy allows no inline script.
+$(SWAGGER_ASSETS):
+	@command -v npm >/dev/null || { echo "need npm (Node.js) to fetch Swagger UI"; exit 1; }
+	npm install --no-audit --no-fund --ignore-scripts --prefix build/npm swagger-ui-dist@$(SWAGGER_UI)
+	rm -rf $(SWAGGER_STATIC) && mkdir -p $(SWAGGER_STATIC)
+	cp $(SWAGGER_DIST)/swagger-ui.css $(SWAGGER_DIST)/LICENSE $(SWAGGER_STATIC)/
+	cp $(SWAGGER_DIST)/swagger-ui-bundle.js $@.tmp
 	mv $@.tmp $@
 
 demo: install
@@ -98,4 +114,4 @@ bench: install
 	$(BIN)/python benchmarks/publish.py
 
 clean:
-	rm -rf $(VENV) .peel .pytest_cache .mypy_cache .ruff_cache benchmarks/_work build/npm $(WEB_STATIC)
+	rm -rf $(VENV) .peel .pytest_cache .mypy_cache .ruff_cache benchmarks/_work build/npm $(WEB_STATIC) $(SWAGGER_STATIC)

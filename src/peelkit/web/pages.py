@@ -11,6 +11,7 @@ from peelkit.forces import ENGLAND_AND_WALES
 from peelkit.indicators.publication import Publication
 from peelkit.ledger.publication_state import PublicationStatus
 from peelkit.publish.model import PublicationData
+from peelkit.publish.wording import grade_text
 from peelkit.web.maps import MapGeometry
 from peelkit.web.policy import Viewer
 from peelkit.web.templating import when
@@ -45,15 +46,6 @@ def short_question(question_id: str) -> str:
     """'Q2_investigating_crime' -> 'Investigating crime' (a column heading; the full question is beside it)."""
     words = question_id.split("_", 1)[-1].replace("_", " ")
     return words[:1].upper() + words[1:]
-
-
-def grade_text(standing: dict[str, Any] | None) -> str:
-    """The grade as the report words it (peelkit.publish.context): never blank."""
-    if standing is None or standing.get("grade") is None:
-        if standing is not None and standing.get("basis") == "unknown":
-            return "Unknown (no grade is recorded)"
-        return "No judgment recorded"
-    return str(standing["grade"])
 
 
 def graded_questions(pub: Publication) -> list[dict[str, str]]:
