@@ -15,6 +15,7 @@ from peelkit.clitools import fail as _fail
 from peelkit.clitools import print_json as _print_json
 from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import PeelError
+from peelkit.plural import counted
 
 app = typer.Typer(
     help="peelkit: a PEEL-style police effectiveness inspection, from official statistics to reports.",
@@ -251,8 +252,8 @@ def publish_command(
     except PeelError as error:
         _fail(error)
         return
-    typer.echo(f"published {len(report.forces)} forces, {report.files} files in {report.seconds:.1f} s: "
-               f"{report.out}/index.html")
+    typer.echo(f"published {counted(len(report.forces), 'force')}, {counted(report.files, 'file')} in "
+               f"{report.seconds:.1f} s: {report.out}/index.html")
 
 
 @app.command("forces")

@@ -17,6 +17,7 @@ from peelkit.clitools import Format, ShortFormat
 from peelkit.clitools import fail as _fail
 from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import PeelError
+from peelkit.plural import counted
 
 surveys_app = typer.Typer(
     help="Surveys: the public attitude survey (weighted, an indication only) and the staff survey (themes).\n\n"
@@ -112,8 +113,8 @@ def import_margins(
     if fmt == ShortFormat.json:
         _json({"wave": wave, "margins": len(margins), "forces": force_count})
     else:
-        typer.echo(f"wave {wave}: {len(margins)} margins for {force_count} force(s) imported; next: "
-                   f"peel ledger surveys weight --wave {wave}")
+        typer.echo(f"wave {wave}: {counted(len(margins), 'margin')} for {counted(force_count, 'force')} imported; "
+                   f"next: peel ledger surveys weight --wave {wave}")
 
 
 @surveys_app.command("weight")
