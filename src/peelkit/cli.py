@@ -197,7 +197,12 @@ def indicators_command(
 
         writer = SafeDictWriter(sys.stdout, fieldnames=list(engine.CSV_COLUMNS), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(r.csv_row() for r in results if earlier or r.period == spec.periods[r.indicator].main)
+        # The CSV's contract is one row per force and indicator: earlier periods are in the JSON (and the table).
+        writer.writerows(r.csv_row() for r in results if r.period == spec.periods[r.indicator].main)
+        if earlier:
+            typer.echo("note: --earlier adds rows to the table and the JSON only; the CSV keeps one row per force "
+                       "and indicator, for the publication's period (use --format json for the earlier ones)",
+                       err=True)
     elif fmt == ListFormat.json:
         _print_json([engine.result_json(r) for r in results])
     else:
