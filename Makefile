@@ -75,6 +75,9 @@ demo: install
 	$(BIN)/peel ledger import-grades "$(PEEL_DATA_DIR)/hmicfrs/peel_effectiveness_grades_2015_2018.csv"
 	$(BIN)/peel ledger file-review demo --seed 2017 --force Warwickshire
 	$(BIN)/peel ledger surveys demo --seed 2017 --out "$(PEEL_HOME)/survey-demo" --load
+	@if $(BIN)/peel publication status peel-effectiveness-2017 | grep -q ': published'; then \
+	  echo "peel-effectiveness-2017 is published: its records change only as corrections; no demo narrative added"; \
+	else $(BIN)/peel ledger demo --force Warwickshire --force Kent --year 2017; fi
 	$(BIN)/peel ledger judgments --force Warwickshire --year 2017
 	$(BIN)/peel indicators --publication peel-effectiveness-2017 --force Warwickshire
 	@if $(BIN)/peel publication status peel-effectiveness-2017 | grep -q ': published'; then \
