@@ -143,6 +143,21 @@ def map_data(data: PublicationData, codes: frozenset[str], indicator_id: str,
     }
 
 
+def similar_forces(data: PublicationData, force_code: str) -> list[dict[str, str | None]]:
+    """The force's similar forces (its peer group's members), each with the address of its page when the
+    viewer may see it (the data is already restricted to what the viewer may see), else none."""
+    group = data.peer_groups.get(force_code) if data.peer_groups else None
+    if group is None:
+        return []
+    shown = {r.force_code for r in data.results}
+    members = []
+    for code in group.members:
+        area = forces.match(code)
+        url = f"/publications/{data.publication.id}/forces/{area.slug}" if code in shown else None
+        members.append({"code": area.code, "name": area.name, "url": url})
+    return members
+
+
 def force_page(data: PublicationData, force_code: str) -> dict[str, Any]:
     """A force's page: Force in numbers, judgments, areas for improvement, from the report's own context (so
     every display value is the one the report and `peel indicators` show)."""
@@ -184,6 +199,7 @@ def force_page(data: PublicationData, force_code: str) -> dict[str, Any]:
                   "region": forces.match(force_code).region},
         "year": context["year"], "synthetic": context["synthetic"],
         "figures": figures, "footnotes": context["footnotes"], "peer_group": context["peer_group"],
+        "similar_forces": similar_forces(data, force_code),
         "overall": context["overall"], "movement": context["movement"],
         "judgments": questions, "areas": areas, "corrections": context["corrections"],
         "links": {"report_html": f"{base}/report", "report_pdf": f"{base}/report.pdf", "data_csv": f"{base}/data.csv",
@@ -303,4 +319,4 @@ def force_csv(data: PublicationData, codes: frozenset[str]) -> str:
 
 
 __all__ = ["chart_data", "compare_rows", "draft_status", "england_and_wales", "footnote_rows", "force_csv",
-           "force_page", "grade_rows", "map_data", "publication_entry"]
+           "force_page", "grade_rows", "grade_text", "map_data", "publication_entry", "similar_forces"]
