@@ -84,7 +84,8 @@ class NavItem:
 def navigation(role: str) -> list[NavItem]:
     """The header's links for this kind of viewer (sign in and out are drawn separately)."""
     latest = latest_publication()
-    items = [NavItem("Home", "/"), NavItem("Compare", f"/publications/{latest}/compare")]
+    items = [NavItem("Home", "/"), NavItem("Find your force", "/forces"),
+             NavItem("Compare", f"/publications/{latest}/compare")]
     if role != "public":
         items += [NavItem("Data status", "/status"), NavItem("Data queries", "/queries")]
     if role in ("analyst", "inspector"):
