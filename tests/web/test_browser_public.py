@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,14 +15,15 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from peelkit.web.app import STATIC_DIR, WebSettings
+from peelkit.web.app import STATIC_DIR
 from tests.web.browser_helpers import CHROMIUM, CHROMIUM_ARGS, Tab, active, follow, tab_to
-from tests.web.conftest import PUBLICATION, SECRET, WARKS, World, _free_port
+from tests.web.conftest import PUBLICATION, SECRET, WARKS, _free_port
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)",
@@ -46,18 +48,34 @@ def _status(url: str) -> int:
         return 0
 
 
-@pytest.fixture
-def served(world: World, web_settings: WebSettings, set_state: Callable[..., Any]) -> Iterator[str]:
-    """The world published (ledger state and the site `peel publish` builds), then `peel serve` on it."""
+@dataclass(frozen=True)
+class Served:
+    base: str
+    site: Path
+
+
+@pytest.fixture(scope="module")
+def served(web_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The web world published (its ledger state and the site `peel publish` builds), then `peel serve` on it;
+    one server for the module (the public only reads)."""
+    from peelkit.ledger import db
+    from peelkit.ledger.publication_state import PublicationStateRow
     from peelkit.publish.context import load_publication_data
     from peelkit.publish.publisher import publish
 
-    set_state("published")
-    data = load_publication_data(world.warehouse_path, world.ledger_url, PUBLICATION)
-    publish(data, web_settings.site_dir, formats=["html"], force_codes=[WARKS], jobs=1)
+    home = tmp_path_factory.mktemp("public-browser")
+    for name in ("warehouse.duckdb", "ledger.sqlite3"):
+        shutil.copy(web_template / name, home / name)
+    url = f"sqlite:///{home / 'ledger.sqlite3'}"
+    db._UPGRADED.add(url)  # copied from a migrated template
+    with db.session_scope(url, actor="test") as session:
+        session.add(PublicationStateRow(publication_id=PUBLICATION, state="published", updated_by="test"))
+    data = load_publication_data(home / "warehouse.duckdb", url, PUBLICATION)
+    db.engine_for(url).dispose()
+    publish(data, home / "site", formats=["html"], force_codes=[WARKS], jobs=1)
     port = _free_port()
-    env = {**os.environ, "PEEL_HOME": str(world.home), "PEEL_DATABASE_URL": world.ledger_url,
-           "PEEL_SECRET_KEY": SECRET, "PEEL_SITE_DIR": str(web_settings.site_dir)}
+    env = {**os.environ, "PEEL_HOME": str(home), "PEEL_DATABASE_URL": url, "PEEL_SECRET_KEY": SECRET,
+           "PEEL_SITE_DIR": str(home / "site")}
     process = subprocess.Popen([sys.executable, "-m", "peelkit.cli", "serve", "--port", str(port)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -67,7 +85,7 @@ def served(world: World, web_settings: WebSettings, set_state: Callable[..., Any
             assert process.poll() is None, "peel serve stopped"
             assert time.monotonic() < deadline, "peel serve did not start"
             time.sleep(0.2)
-        yield base
+        yield Served(base, home / "site")
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)
@@ -82,11 +100,11 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def tabs(browser: Browser, served: str) -> Iterator[Tabs]:
+def tabs(browser: Browser, served: Served) -> Iterator[Tabs]:
     contexts: list[Any] = []
 
     def open_tab(javascript: bool = True) -> Tab:
-        context = browser.new_context(base_url=served, java_script_enabled=javascript, accept_downloads=True,
+        context = browser.new_context(base_url=served.base, java_script_enabled=javascript, accept_downloads=True,
                                       viewport={"width": 1100, "height": 900}, locale="en-GB")
         context.set_default_timeout(20_000)
         contexts.append(context)
@@ -138,7 +156,7 @@ def test_the_search_form_without_javascript_by_mouse(tabs: Tabs) -> None:
     tab.assert_clean()
 
 
-def test_the_data_tables_and_manifest_by_keyboard(tabs: Tabs, web_settings: WebSettings) -> None:
+def test_the_data_tables_and_manifest_by_keyboard(tabs: Tabs, served: Served) -> None:
     tab = tabs()
     page = tab.page
     page.goto("/")
@@ -151,7 +169,7 @@ def test_the_data_tables_and_manifest_by_keyboard(tabs: Tabs, web_settings: WebS
     download = started.value
     assert download.suggested_filename == f"{PUBLICATION}-national-tables.xlsx"
     saved = Path(download.path())
-    assert saved.read_bytes() == (web_settings.site_dir / "data" / "national-tables.xlsx").read_bytes()
+    assert saved.read_bytes() == (served.site / "data" / "national-tables.xlsx").read_bytes()
     tab_to(page, text="National data tables (ODS spreadsheet)")
     tab_to(page, text=re.compile("^Manifest"))
     follow(page)
