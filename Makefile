@@ -24,7 +24,8 @@ PORT ?= 8000
 
 help:
 	@echo "make demo   - set up, import the official data, the synthetic demo returns (and check them) and"
-	@echo "              the public grades, load synthetic demo ledger records, show Warwickshire's 2017"
+	@echo "              the public grades, load synthetic demo ledger records (file review, surveys, and labelled"
+	@echo "              synthetic narrative and areas for improvement for Warwickshire and Kent), show Warwickshire's 2017"
 	@echo "              judgments and Force in numbers"
 	@echo "              and publishes the 2017 reports, adds demo users, publishes the 2017 publication and"
 	@echo "              runs the web app on http://127.0.0.1:8000/ (PORT=8080 make demo for another port)"

@@ -54,6 +54,17 @@ def test_the_demo_report_has_no_empty_section(ledger_url: str, tmp_path: Path) -
     assert page.count(LABEL) >= 8  # six narratives and two areas, each labelled
 
 
+def test_a_published_record_is_not_changed(ledger_url: str) -> None:
+    from peelkit.ledger.publication_state import PublicationStateRow
+
+    with session_scope(actor="test") as session:
+        session.add(PublicationStateRow(publication_id=PUBLICATION, state="published", updated_by="test"))
+    result = runner.invoke(app, ["ledger", "demo", "--force", "Kent"])
+    assert result.exit_code == 8, result.output
+    with session_scope(actor="test") as session:
+        assert narratives(session, "Kent", "2017") == {} and areas_for(session, "Kent") == []
+
+
 def test_unknown_force_is_refused(ledger_url: str) -> None:
     result = runner.invoke(app, ["ledger", "demo", "--force", "Atlantis"])
     assert result.exit_code == 2 and "Atlantis" in result.output
