@@ -29,6 +29,7 @@ from peelkit.errors import PeelError
 from peelkit.findings import Finding
 from peelkit.ledger import frameworks as fw
 from peelkit.ledger.judgments import Judgment, record_judgment
+from peelkit.plural import counted
 
 REQUIRED = ("force", "year", "question", "grade", "last_inspected")
 OPTIONAL = ("source_url", "evidence", "confidence")
@@ -41,8 +42,8 @@ class GradesImportFailed(PeelError):
 
     def __init__(self, findings: list[Finding]) -> None:
         self.findings = findings
-        super().__init__(f"{len(findings)} problem(s) in the grades file; nothing was imported and the ledger is "
-                         "unchanged:\n" + "\n".join(f"  - {f}" for f in findings))
+        super().__init__(f"{counted(len(findings), 'problem')} in the grades file; nothing was imported and the "
+                         "ledger is unchanged:\n" + "\n".join(f"  - {f}" for f in findings))
 
 
 @dataclass

@@ -153,7 +153,7 @@ def weight(
         for r in results:
             typer.echo(f"{r.force_code}  {r.force_name:<32} n={r.respondents:<5} iterations={r.iterations:<4} "
                        f"deff={r.design_effect:.2f}  weights {r.min_weight:.2f}-{r.max_weight:.2f}")
-        typer.echo(f"wave {wave}: {len(results)} force(s) weighted; every margin met within 1e-6")
+        typer.echo(f"wave {wave}: {counted(len(results), 'force')} weighted; every margin met within 1e-6")
 
 
 @surveys_app.command("report")
