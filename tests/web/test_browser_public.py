@@ -5,15 +5,8 @@ refused by the Content-Security-Policy). Playwright drives Debian's Chromium."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,30 +15,22 @@ from typing import Any
 import pytest
 
 from peelkit.web.app import STATIC_DIR
-from tests.web.browser_helpers import CHROMIUM, CHROMIUM_ARGS, Tab, active, follow, tab_to
-from tests.web.conftest import PUBLICATION, SECRET, WARKS, _free_port
+from tests.helpers import peel_serve
+from tests.web.browser_helpers import CHROMIUM, Tab, active, follow, tab_to
+from tests.web.conftest import PUBLICATION, SECRET, WARKS
+from tests.web.test_browser import browser  # noqa: F401 (the fixture: one Chromium for the module)
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)",
                 allow_module_level=True)
 
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 pytestmark = pytest.mark.slow  # a real browser and a real server: seconds per test
 
 Tabs = Callable[..., Tab]
 PUBLICATION_PAGE = f"/publications/{PUBLICATION}"
 FORCE = f"{PUBLICATION_PAGE}/forces/warwickshire"
-
-
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-    except OSError:
-        return 0
 
 
 @dataclass(frozen=True)
@@ -73,34 +58,14 @@ def served(web_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     data = load_publication_data(home / "warehouse.duckdb", url, PUBLICATION)
     db.engine_for(url).dispose()
     publish(data, home / "site", formats=["html"], force_codes=[WARKS], jobs=1)
-    port = _free_port()
-    env = {**os.environ, "PEEL_HOME": str(home), "PEEL_DATABASE_URL": url, "PEEL_SECRET_KEY": SECRET,
+    env = {"PEEL_HOME": str(home), "PEEL_DATABASE_URL": url, "PEEL_SECRET_KEY": SECRET,
            "PEEL_SITE_DIR": str(home / "site")}
-    process = subprocess.Popen([sys.executable, "-m", "peelkit.cli", "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while _status(base + "/") != 200:
-            assert process.poll() is None, "peel serve stopped"
-            assert time.monotonic() < deadline, "peel serve did not start"
-            time.sleep(0.2)
+    with peel_serve(env) as base:
         yield Served(base, home / "site")
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
-def tabs(browser: Browser, served: Served) -> Iterator[Tabs]:
+def tabs(browser: Browser, served: Served) -> Iterator[Tabs]:  # noqa: F811 (the imported fixture)
     contexts: list[Any] = []
 
     def open_tab(javascript: bool = True) -> Tab:
