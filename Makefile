@@ -12,6 +12,11 @@ GOVUK_FRONTEND ?= 6
 GOVUK_DIST := build/npm/node_modules/govuk-frontend/dist/govuk
 WEB_STATIC := src/peelkit/web/static/govuk
 WEB_ASSETS := $(WEB_STATIC)/govuk-frontend.min.css
+# Swagger UI for the interactive API documentation (/api/v1/docs), served from the app itself, never a CDN.
+SWAGGER_UI ?= 5
+SWAGGER_DIST := build/npm/node_modules/swagger-ui-dist
+SWAGGER_STATIC := src/peelkit/web/static/swagger-ui
+SWAGGER_ASSETS := $(SWAGGER_STATIC)/swagger-ui-bundle.js
 DEMO_PASSWORD ?= peelkit-demo
 PORT ?= 8000
 
@@ -19,13 +24,15 @@ PORT ?= 8000
 
 help:
 	@echo "make demo   - set up, import the official data, the synthetic demo returns (and check them) and"
-	@echo "              the public grades, load synthetic demo ledger records, show Warwickshire's 2017"
+	@echo "              the public grades, load synthetic demo ledger records (file review, surveys, and labelled"
+	@echo "              synthetic narrative and areas for improvement for Warwickshire and Kent), show Warwickshire's 2017"
 	@echo "              judgments and Force in numbers"
 	@echo "              and publishes the 2017 reports, adds demo users, publishes the 2017 publication and"
 	@echo "              runs the web app on http://127.0.0.1:8000/ (PORT=8080 make demo for another port)"
 	@echo "make test   - set up, then ruff, mypy and the whole pytest suite"
 	@echo "make serve  - run the web app again (peel serve)"
-	@echo "make web-assets - fetch GOV.UK Frontend $(GOVUK_FRONTEND).x from npm into $(WEB_STATIC)"
+	@echo "make web-assets - fetch GOV.UK Frontend $(GOVUK_FRONTEND).x and Swagger UI $(SWAGGER_UI).x from npm into"
+	@echo "              $(WEB_STATIC) and $(SWAGGER_STATIC)"
 	@echo "make bench  - run the benchmark scripts in benchmarks/"
 
 $(BIN)/python:
@@ -39,7 +46,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed web-assets
 
-web-assets: $(WEB_ASSETS)
+web-assets: $(WEB_ASSETS) $(SWAGGER_ASSETS)
 
 # The compiled CSS asks for /assets/...; we serve GOV.UK's assets under /static/govuk/assets/.
 $(WEB_ASSETS):
@@ -51,6 +58,16 @@ $(WEB_ASSETS):
 	sed 's#url(/assets/#url(/static/govuk/assets/#g' $(GOVUK_DIST)/govuk-frontend.min.css > $@.tmp
 	mv $@.tmp $@
 
+# Only the bundle and its stylesheet (and their licence): the page's own start-up script is ours
+# (static/api-docs.js), since the Content-Security-Policy allows no inline script.
+$(SWAGGER_ASSETS):
+	@command -v npm >/dev/null || { echo "need npm (Node.js) to fetch Swagger UI"; exit 1; }
+	npm install --no-audit --no-fund --ignore-scripts --prefix build/npm swagger-ui-dist@$(SWAGGER_UI)
+	rm -rf $(SWAGGER_STATIC) && mkdir -p $(SWAGGER_STATIC)
+	cp $(SWAGGER_DIST)/swagger-ui.css $(SWAGGER_DIST)/LICENSE $(SWAGGER_STATIC)/
+	cp $(SWAGGER_DIST)/swagger-ui-bundle.js $@.tmp
+	mv $@.tmp $@
+
 demo: install
 	$(BIN)/peel data import "$(PEEL_DATA_DIR)"
 	$(BIN)/peel data status
@@ -59,6 +76,9 @@ demo: install
 	$(BIN)/peel ledger import-grades "$(PEEL_DATA_DIR)/hmicfrs/peel_effectiveness_grades_2015_2018.csv"
 	$(BIN)/peel ledger file-review demo --seed 2017 --force Warwickshire
 	$(BIN)/peel ledger surveys demo --seed 2017 --out "$(PEEL_HOME)/survey-demo" --load
+	@if $(BIN)/peel publication status peel-effectiveness-2017 | grep -q ': published'; then \
+	  echo "peel-effectiveness-2017 is published: its records change only as corrections; no demo narrative added"; \
+	else $(BIN)/peel ledger demo --force Warwickshire --force Kent --year 2017; fi
 	$(BIN)/peel ledger judgments --force Warwickshire --year 2017
 	$(BIN)/peel indicators --publication peel-effectiveness-2017 --force Warwickshire
 	@if $(BIN)/peel publication status peel-effectiveness-2017 | grep -q ': published'; then \
@@ -98,4 +118,4 @@ bench: install
 	$(BIN)/python benchmarks/publish.py
 
 clean:
-	rm -rf $(VENV) .peel .pytest_cache .mypy_cache .ruff_cache benchmarks/_work build/npm $(WEB_STATIC)
+	rm -rf $(VENV) .peel .pytest_cache .mypy_cache .ruff_cache benchmarks/_work build/npm $(WEB_STATIC) $(SWAGGER_STATIC)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -71,3 +73,44 @@ def run_peel(*args: str, stdin: str | None = None, check: bool = True, env: dict
         raise AssertionError(f"peel {' '.join(args)} exited {completed.returncode}:\n{completed.stdout}\n"
                              f"{completed.stderr}")
     return completed
+
+
+def http_status(url: str) -> int:
+    """The HTTP status of a GET (0 when nothing answers)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except OSError:
+        return 0
+
+
+@contextmanager
+def peel_serve(env: dict[str, str], start_seconds: float = 60) -> Iterator[str]:
+    """`peel serve` as a process of its own (as in use) on a free loopback port with this environment; yields
+    its base URL once it answers, and stops it (its whole process group) afterwards."""
+    import signal
+    import socket
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    process = subprocess.Popen([sys.executable, "-m", "peelkit.cli", "serve", "--port", str(port)],
+                               env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + start_seconds
+        while http_status(base + "/") != 200:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("peel serve did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from peelkit import fetch
 from peelkit.cli import app
+from peelkit.periods import Period
 from tests.helpers import write
 
 runner = CliRunner()
@@ -114,3 +116,31 @@ def test_indicators_csv_has_exactly_the_documented_columns(peel_home: Path, tmp_
 def test_indicators_unknown_force(peel_home: Path) -> None:
     result = runner.invoke(app, ["indicators", "--force", "Kentt"])
     assert result.exit_code == 2 and "Kent" in result.output
+
+
+def test_indicators_earlier_periods_are_told_apart(peel_home: Path) -> None:
+    """--earlier: the table gives each earlier period a row of its own with its period; the CSV keeps its
+    contract (one row per force and indicator, for the publication's period); the JSON carries the periods."""
+    from tests.publish.test_report import build_warehouse
+
+    peel_home.mkdir(parents=True, exist_ok=True)
+    build_warehouse(peel_home / "warehouse.duckdb")
+    rows = json.loads(runner.invoke(app, ["indicators", "--force", "Warwickshire", "--format", "json",
+                                          "--earlier"]).stdout)
+    ends = sorted({r["period_end"] for r in rows if r["indicator"] == "asb_powers_per_million"
+                   and r["force_code"] != "K04000001"})
+    assert len(ends) == 2, ends  # 2017 and the earlier 2016
+    table = runner.invoke(app, ["indicators", "--force", "Warwickshire", "--earlier"], terminal_width=200)
+    assert table.exit_code == 0, table.output
+    cells = [line.split("│")[2].strip() for line in table.stdout.splitlines() if line.count("│") > 3]
+    periods = [cell for cell in cells if cell]
+    own = [r for r in rows if r["force_code"] != "K04000001"]
+    assert len(periods) == len(own) > 14  # one row per period, each with its period
+    labels = {Period(date.fromisoformat(r["period_start"]), date.fromisoformat(r["period_end"])).label()
+              for r in own}
+    assert set(periods) == labels and len(labels) > 3, (periods, labels)
+    plain = runner.invoke(app, ["indicators", "--format", "csv"])
+    earlier = runner.invoke(app, ["indicators", "--format", "csv", "--earlier"])
+    assert earlier.exit_code == 0 and earlier.stdout == plain.stdout
+    assert "--format json for the earlier ones" in earlier.stderr
+    assert len(plain.stdout.splitlines()) == 1 + 14 * 44

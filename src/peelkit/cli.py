@@ -15,6 +15,7 @@ from peelkit.clitools import ShortFormat as TableFormat
 from peelkit.clitools import print_json as _print_json
 from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import ConfigError
+from peelkit.plural import counted
 
 app = typer.Typer(
     cls=PeelGroup,
@@ -185,7 +186,12 @@ def indicators_command(
 
         writer = SafeDictWriter(sys.stdout, fieldnames=list(engine.CSV_COLUMNS), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(r.csv_row() for r in results if earlier or r.period == spec.periods[r.indicator].main)
+        # The CSV's contract is one row per force and indicator: earlier periods are in the JSON (and the table).
+        writer.writerows(r.csv_row() for r in results if r.period == spec.periods[r.indicator].main)
+        if earlier:
+            typer.echo("note: --earlier adds rows to the table and the JSON only; the CSV keeps one row per force "
+                       "and indicator, for the publication's period (use --format json for the earlier ones)",
+                       err=True)
     elif fmt == ListFormat.json:
         _print_json([engine.result_json(r) for r in results])
     else:
@@ -242,8 +248,8 @@ def publish_command(
         report = publish(data, out or config.site_dir(), formats=[f.strip() for f in fmt.split(",")],
                          force_codes=codes, jobs=jobs if jobs is not None else (os.cpu_count() or 1), on_force=step,
                          wait=wait, on_wait=console.print)
-    typer.echo(f"published {len(report.forces)} forces, {report.files} files in {report.seconds:.1f} s: "
-               f"{report.out}/index.html")
+    typer.echo(f"published {counted(len(report.forces), 'force')}, {counted(report.files, 'file')} in "
+               f"{report.seconds:.1f} s: {report.out}/index.html")
 
 
 @app.command("forces")

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from peelkit.errors import PeelError
+from peelkit.plural import counted
 
 # Stable kebab-case codes -> short title. Tests and users may rely on the codes.
 CODES: dict[str, str] = {
@@ -147,8 +148,8 @@ class ImportFailed(PeelError):
         self.suppressed = suppressed or []
         files = sorted({f.file for f in findings})
         super().__init__(
-            f"{len(findings)} problem(s) in {len(files)} file(s); nothing was imported and the {store} is "
-            "unchanged:\n"
+            f"{counted(len(findings), 'problem')} in {counted(len(files), 'file')}; nothing was imported and the "
+            f"{store} is unchanged:\n"
             + "\n".join(f"  - {f}" for f in findings)
             + "".join(f"\n  - {line}" for line in self.suppressed)
         )

@@ -61,6 +61,16 @@ def test_completeness_reports_unable_and_partial_with_reasons(tmp_path: Path) ->
     assert partial.figure == world.get(durham, "incidents", Y17)
 
 
+def test_a_reason_ending_in_a_full_stop_gets_one_full_stop(tmp_path: Path) -> None:
+    world = World.realistic()
+    world.status(code("Suffolk"), "da_arrests", Y17, "unable", "A new records system cannot supply these figures. ")
+    world.status(code("Kent"), "incidents", Y17, "partial", "Eleven months only...")
+    found = {f.force_code: f.message for f in _run(world, tmp_path, "completeness.not-supplied")}
+    assert "cannot supply these figures. The figure will show as missing" in found[code("Suffolk")]
+    assert "Eleven months only. The figure will be flagged partial" in found[code("Kent")]
+    assert not any(".." in message for message in found.values()), found
+
+
 def test_completeness_reports_a_force_without_a_return_and_items_left_out(tmp_path: Path) -> None:
     world = World.realistic()
     world.no_return.add(code("Kent"))

@@ -140,7 +140,8 @@ def test_concurrent_edits_are_refused(ledger_url: str) -> None:
 def test_signoff_and_the_forces_not_signed_off(ledger_url: str) -> None:
     with session_scope() as session:
         raise_queries(session, PUB, _findings())
-        with pytest.raises(PeelError, match="open data queries"):
+        # One open query, worded as one (not "1 open data queries").
+        with pytest.raises(PeelError, match=r"Kent has 1 open data query \(\d+\); answer it first"):
             sign_off(session, PUB, "Kent", by="K Force", return_import_id=3)
         sign_off(session, PUB, "Kent", by="K Force", return_import_id=3, allow_open=True)
         sign_off(session, PUB, "Surrey", by="S Force", note="checked", return_import_id=3)
@@ -215,7 +216,7 @@ def test_queries_and_signoff_commands(ledger_url: str, peel_home: Path) -> None:
 
     app = _returns_app()
     refused = runner.invoke(app, ["signoff", "--force", "Durham", "--by", "D Force"])
-    assert refused.exit_code == 1 and "open data queries" in refused.output
+    assert refused.exit_code == 1 and "Durham has 1 open data query (" in refused.output, refused.output
     signed = runner.invoke(app, ["signoff", "--force", "Kent", "--by", "K Force"])
     assert signed.exit_code == 0 and "covering return" in signed.output, signed.output
     status = json.loads(runner.invoke(app, ["status", "--publication", PUB, "--format", "json"]).output)

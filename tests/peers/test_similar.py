@@ -63,4 +63,4 @@ def test_a_variable_missing_for_one_force_is_left_out_and_said(tmp_path: Path) -
     con.execute("DELETE FROM facts WHERE dataset = 'households' AND area_code = ?", [world.CODES[5]])
     found = similar.similar_forces(con, world.AS_AT, world.CRIME_END)
     assert "households_per_person" not in [v.id for v in found.variables]
-    assert any("households per person: 1 forces have no figure" in r for r in found.left_out)
+    assert any("households per person: 1 force has no figure" in r for r in found.left_out)

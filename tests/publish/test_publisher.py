@@ -93,7 +93,7 @@ def test_index_lists_every_force_with_its_recorded_overall_grade() -> None:
     page = render_index(data, ["E23000017", "E23000016"], ("html", "pdf"), ["national-tables.xlsx"])
     assert "Published March 2018" in page
     assert "<th scope=\"row\">Warwickshire</th><td>West Midlands</td><td>Good</td>" in page
-    assert "<th scope=\"row\">West Mercia</th><td>West Midlands</td><td>No grade recorded</td>" in page
+    assert "<th scope=\"row\">West Mercia</th><td>West Midlands</td><td>No judgment recorded</td>" in page
     assert 'href="forces/warwickshire.pdf"' in page and "Synthetic demonstration data" in page
 
 

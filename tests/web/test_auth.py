@@ -319,10 +319,14 @@ def test_the_app_starts_without_the_gov_uk_assets(web_settings: WebSettings, tmp
 
 
 def test_no_page_loads_anything_from_another_site(client: TestClient) -> None:
-    # Swagger UI would need a CDN at run time: the API is described by its OpenAPI JSON only.
-    assert client.get("/api/v1/docs").status_code == 404
+    # FastAPI's own Swagger UI and ReDoc pages load from a CDN: not served. Ours (/api/v1/docs) loads Swagger UI
+    # from this app's static files only.
+    assert client.get("/redoc").status_code == 404 and client.get("/docs").status_code == 404
+    docs = client.get("/api/v1/docs").text
+    assert not re.search(r'src="(https?:)?//|<link[^>]+href="(https?:)?//', docs), "loads something from elsewhere"
+    assert 'src="/static/swagger-ui/swagger-ui-bundle.js"' in docs or "make web-assets" in docs
     assert client.get("/api/v1/openapi.json").json()["openapi"].startswith("3.")
-    for path in ("/login", "/api/v1/openapi.json"):
+    for path in ("/login", "/api/v1/openapi.json", "/api/v1/docs"):
         policy = client.get(path).headers["content-security-policy"]
         assert "http" not in policy and "'unsafe-inline'" not in policy
 

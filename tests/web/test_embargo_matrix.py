@@ -126,7 +126,25 @@ class Planted:
     samples: dict[str, int]  # force code -> one sampled case file id
 
 
+DOWNLOADS = ("national-tables.xlsx", "national-tables.ods", "indicators.csv", "notes.csv", "manifest.json")
+
+
+def plant_site(settings: WebSettings) -> None:
+    """A published site for the publication, its tables carrying every force's planted figure: the downloads
+    route serves them, so they must stay hidden until the publication is public, whoever asks."""
+    import json
+
+    data = settings.site_dir / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    figures = "".join(f"{code},{NAMES[code]},{INDICATOR},{powers}\n" for code, powers in POWERS.items())
+    for name in DOWNLOADS[:-1]:
+        (data / name).write_text("force_code,force_name,indicator,numerator\n" + figures, encoding="utf-8")
+    (settings.site_dir / "manifest.json").write_text(json.dumps({"publication": PUBLICATION, "figures": figures}),
+                                                     encoding="utf-8")
+
+
 def plant(settings: WebSettings, tmp_path: Path) -> Planted:
+    plant_site(settings)
     con = duckdb.connect(str(settings.warehouse_path))
     try:
         for code, powers in POWERS.items():
@@ -287,6 +305,16 @@ def _samples(planted: Planted) -> list[dict[str, str]]:
             if base["_force"] in planted.samples]
 
 
+def _downloads(_: Planted) -> list[dict[str, str]]:
+    return [{"publication_id": PUBLICATION, "name": name} for name in (*DOWNLOADS, "report.html", "..%2Fsecret")]
+
+
+def downloads_visible(ask: Ask) -> int:
+    """The published tables: for everyone once the publication is public, for no one before (staff read the
+    analysts' files); a name that is not one of the tables is never served."""
+    return 200 if is_public(ask.state) and ask.params["name"] in DOWNLOADS else 404
+
+
 def _assets(_: Planted) -> list[dict[str, str]]:
     # charts.js only: vega.js is a 1 MB bundle built by vl-convert, the same static code for everyone.
     return [{"publication_id": PUBLICATION, "name": "charts.js"}]
@@ -328,6 +356,11 @@ GET: dict[str, Page] = {
     "/publications/{publication_id}/compare.json": Page(some_force_visible, _publication, queries=COMPARE_QUERIES,
                                                         draft_queries=FUNNEL),
     "/publications/{publication_id}/forces/assets/{name}": Page(always, _assets),
+    "/publications/{publication_id}/downloads/{name}": Page(downloads_visible, _downloads),
+    # Find your force: names and regions only; links to a force's page only where the viewer may see it.
+    "/forces": Page(always, queries=("", "?q=Kent", "?q=war", "?q=E23000017")),
+    "/forces.json": Page(always, queries=("", "?q=Kent", "?q=war")),
+    "/api/v1/docs": Page(always),
     "/assets/{name}": Page(always, _assets),
     # the API
     "/api/v1/publications": Page(always),

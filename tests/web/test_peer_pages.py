@@ -80,3 +80,40 @@ def test_compare_funnel_limits_are_selectable(client: TestClient, set_state: Cal
     plain = client.get(base + "&limits=none").json()
     assert any("Poisson (exact) limits" in note for note in plain["chart"]["notes"])
     assert client.get(base + "&limits=<script>").json()["limits"] == "additive"  # unknown: the default
+
+
+def test_similar_forces_link_to_their_pages(data: PublicationData) -> None:
+    members = pages.similar_forces(data, ME)
+    assert [m["code"] for m in members] == list(GROUP)
+    assert all(m["url"] == f"/publications/{PUBLICATION}/forces/{forces.match(str(m['code'])).slug}" for m in members)
+    # A viewer who may not see the whole group gets no list (the group's figure is withheld too).
+    assert pages.similar_forces(store.restricted(data, frozenset({ME})), ME) == []
+
+
+@pytest.fixture
+def four_force_groups(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[str, ...]]:
+    """Peer groups among the web world's four forces (it holds too little public data to compute them)."""
+    from peelkit.peers import lookup as peers
+    from tests.web.conftest import KENT, SUFFOLK, WARKS, WMERCIA
+
+    members = {WARKS: (WMERCIA, KENT), WMERCIA: (WARKS, SUFFOLK), KENT: (SUFFOLK, WARKS), SUFFOLK: (KENT, WMERCIA)}
+
+    def groups_for(*_args: object) -> dict[str, peers.PeerGroup]:
+        return {code: peers.PeerGroup("test", code, group, False, "test groups") for code, group in members.items()}
+
+    monkeypatch.setattr(peers, "groups_for", groups_for)
+    return members
+
+
+def test_the_force_page_lists_its_similar_forces(four_force_groups: dict[str, tuple[str, ...]], client: TestClient,
+                                                 set_state: Callable[..., Any]) -> None:
+    # four_force_groups first: the app loads the publication's data when it starts.
+    set_state("published")
+    page = client.get(f"/publications/{PUBLICATION}/forces/warwickshire.json").json()
+    members = page["similar_forces"]
+    assert [m["name"] for m in members] == ["West Mercia", "Kent"]
+    html = client.get(f"/publications/{PUBLICATION}/forces/warwickshire").text
+    assert 'id="similar-forces"' in html and 'href="#similar-forces"' in html
+    for member in members:
+        assert f'<a class="govuk-link" href="{member["url"]}">{member["name"]}</a>' in html
+        assert client.get(member["url"]).status_code == 200

@@ -5,10 +5,6 @@ and inspectors' saves. Nothing here calls the app's cache: the server is a separ
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -18,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.helpers import run_peel
+from tests.helpers import http_status as _status
+from tests.helpers import peel_serve, run_peel
 from tests.ledger.conftest import _admin, pg_template, postgres_server  # noqa: F401 (fixtures)
-from tests.web.conftest import PUBLICATION, SECRET, World, _free_port
+from tests.web.conftest import PUBLICATION, SECRET, World
 
 API = f"/api/v1/publications/{PUBLICATION}"
 FORCE_PAGE = f"/publications/{PUBLICATION}/forces/warwickshire"
@@ -45,28 +42,10 @@ def ledger_url(request: pytest.FixtureRequest, world: World, monkeypatch: pytest
 
 @pytest.fixture
 def server(world: World, ledger_url: str) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "PEEL_HOME": str(world.home), "PEEL_DATABASE_URL": ledger_url,
-           "PEEL_SECRET_KEY": SECRET, "PEEL_SITE_DIR": str(world.home / "site")}
-    process = subprocess.Popen([sys.executable, "-m", "peelkit.cli", "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait(lambda: _status(base + "/") == 200, 30, "the server did not start")
+    env = {"PEEL_HOME": str(world.home), "PEEL_DATABASE_URL": ledger_url, "PEEL_SECRET_KEY": SECRET,
+           "PEEL_SITE_DIR": str(world.home / "site")}
+    with peel_serve(env, start_seconds=30) as base:
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
-
-
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-    except OSError:
-        return 0
 
 
 def _json(url: str) -> dict[str, object]:

@@ -114,3 +114,21 @@ def test_publishing_opens_the_force_pages_to_the_public(new_client: NewClient, l
     assert public.get(force_page).status_code != 200
     post(ana, f"{CONTROL}/publish", {"version": "0", "override": "test"})
     assert public.get(force_page).status_code == 200
+
+
+def test_publishing_before_the_release_time_shows_the_actual_release(client: TestClient, login: Login,
+                                                                    clock: Clock) -> None:
+    """Published ahead of its embargo's release time: the page gives the time it became public, never the
+    release time still to come (the publication is not waiting for it)."""
+    login(client, "ana")
+    page = client.get(CONTROL)
+    post(client, f"{CONTROL}/embargo", {"release_at": "2018-03-22T09:30", "override": "test",
+                                        "version": hidden(page.text, "version")})
+    clock.set(datetime(2018, 3, 1, 12, 45, tzinfo=UTC))  # within the session's idle limit
+    post(client, f"{CONTROL}/publish", {"version": hidden(client.get(CONTROL).text, "version")})
+    status = client.get(f"{CONTROL}.json").json()["status"]
+    assert status["state"] == "published" and status["public"] is True
+    assert status["release_at"] == status["released_at"] == "2018-03-01T12:45:00+00:00"
+    shown = client.get(CONTROL).text
+    summary = shown[shown.index("govuk-summary-list"):shown.index("History of")]
+    assert "1 March 2018, 12:45 GMT" in summary and "22 March" not in summary

@@ -3,6 +3,7 @@ stale answers are shown with both texts, and every change is audited under the u
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
@@ -130,3 +131,20 @@ def test_staff_see_every_force_and_filter(client: TestClient, login: Login, web_
     assert len(status["returns"]) == 43 and status["not_signed_off"] == 43
     assert {c["rule_id"]: c["open"] for c in status["checks"]} == {"consistency.test": 2}
     assert "Open queries" in client.get("/status").text
+
+
+def test_the_list_says_which_queries_it_shows(client: TestClient, login: Login, web_settings: WebSettings) -> None:
+    make_query(web_settings, WARKS, message="Warwickshire's question")
+    make_query(web_settings, KENT, item="asb_powers", message="Kent's question")
+    login(client, "ana")
+
+    def text(url: str) -> str:
+        return html.unescape(client.get(url).text)
+
+    assert "Showing all forces' queries." in text("/queries")
+    filtered = text("/queries?force=warwickshire")
+    assert "Showing Warwickshire's queries." in filtered and "Showing all forces" not in filtered
+    assert "Warwickshire's question" in filtered and "Kent's question" not in filtered
+    narrowed = text(f"/queries?force=kent&status=open&publication={PUBLICATION}")
+    assert f"Showing Kent's open queries in {PUBLICATION}." in narrowed
+    assert client.get("/queries.json?force=warwickshire").json()["scope"] == "Warwickshire's queries"

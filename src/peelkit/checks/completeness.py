@@ -94,7 +94,8 @@ def not_supplied(ctx: CheckContext) -> Iterator[CheckFinding]:
                              "supplying it. Ask the force to resubmit the return with the figure, or mark the item "
                              "'unable to supply' with a reason.")
                 continue
-            status, reason = entry[0], (entry[1] or "").strip()
+            # The reason is often a sentence with its own full stop; the message adds the stop after it.
+            status, reason = entry[0], (entry[1] or "").strip().rstrip(".").rstrip()
             because = f": {reason}" if reason else " (no reason given; ask for one, it becomes a footnote)"
             if status == "unable":
                 yield _found(*where, "info", None,

@@ -19,6 +19,7 @@ from peelkit.ledger.framework_model import (
     Question,
     Revision,
 )
+from peelkit.plural import counted
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -35,7 +36,7 @@ class _Problems:
     def raise_any(self) -> None:
         if self.items:
             listed = "\n  ".join(self.items)
-            raise FrameworkError(f"framework file {self.source} has {len(self.items)} problem(s):\n  {listed}")
+            raise FrameworkError(f"framework file {self.source} has {counted(len(self.items), 'problem')}:\n  {listed}")
 
 
 def _get(data: dict[str, Any], key: str, kind: type | tuple[type, ...], problems: _Problems, where: str,

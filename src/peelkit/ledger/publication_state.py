@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from peelkit.errors import InputError, RecordRuleError
 from peelkit.ledger.base import Base, ConflictError, Versioned, utcnow
+from peelkit.plural import counted, word_for
 
 State = Literal["draft", "embargoed", "published"]
 STATES: tuple[State, ...] = get_args(State)
@@ -138,7 +139,8 @@ def _gate(session: Session, publication_id: str, current_returns: dict[str, int]
         shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
         listed = "".join(f"\n  {line}" for line in shown)
         raise RecordRuleError(
-            f"{publication_id} cannot be released: {len(problems)} problem(s) stand in the way:{listed}\n"
+            f"{publication_id} cannot be released: {counted(len(problems), 'problem')} "
+            f"{word_for(len(problems), 'stands', 'stand')} in the way:{listed}\n"
             "Resolve them, or give the reason to release anyway with --override \"...\" (it is audited and "
             "listed in Annex A).")
     return (reason, problems) if problems else (None, None)

@@ -33,6 +33,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from peelkit.errors import InputError, NotFoundError, PeelError
 from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, utcnow
+from peelkit.plural import counted
 
 if TYPE_CHECKING:
     from peelkit.checks.registry import CheckFinding
@@ -234,7 +235,8 @@ def sign_off(session: Session, publication_id: str, force: str, by: str, note: s
     open_queries = [q for q in list_queries(session, publication_id, code) if q.status == "open"]
     if open_queries and not allow_open:
         ids = ", ".join(str(q.id) for q in open_queries[:10])
-        raise PeelError(f"{force} has {len(open_queries)} open data queries ({ids}); answer them first "
+        raise PeelError(f"{force} has {counted(len(open_queries), 'open data query')} ({ids}); answer "
+                        f"{'it' if len(open_queries) == 1 else 'them'} first "
                         "(`peel queries answer`), or sign off regardless with --allow-open")
     signoff = Signoff(publication_id=publication_id, force_code=code, signed_by=by.strip(),
                       note=(note or "").strip() or None, return_import_id=return_import_id)

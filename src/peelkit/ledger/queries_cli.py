@@ -16,6 +16,7 @@ import typer
 
 from peelkit.clitools import Format, FormatOption, PeelGroup, warehouse_for_reading
 from peelkit.csvcells import SafeDictWriter
+from peelkit.plural import counted, word_for
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -140,9 +141,10 @@ def run_command(
         return
     _print_findings(rows)
     if stale:
-        typer.echo(f"{len(stale)} open or answered queries were not flagged this time (figure corrected?): "
+        typer.echo(f"{counted(len(stale), 'open or answered query', 'open or answered queries')} "
+                   f"{word_for(len(stale), 'was')} not flagged this time (figure corrected?): "
                    f"{', '.join(map(str, stale))}; close them with `peel queries resolve ID --by NAME`.")
-    typer.echo(f"{len(rows)} findings: {counts['error']} error, {counts['warning']} warning, "
+    typer.echo(f"{counted(len(findings), 'finding')}: {counts['error']} error, {counts['warning']} warning, "
                f"{counts['info']} info")
 
 
@@ -319,4 +321,5 @@ def returns_status_command(
         mark = "signed off" if r.signed_off else "NOT signed off"
         typer.echo(f"{r.force_name:<28} {mark:<15} open {r.open_queries:>3}  answered {r.answered_queries:>3}  "
                    f"closed {r.closed_queries:>3}  {r.note}")
-    typer.echo(f"{len(missing)} of {len(rows)} forces have not signed off their current return.")
+    typer.echo(f"{len(missing)} of {counted(len(rows), 'force')} {word_for(len(missing), 'has')} not signed off "
+               f"{'its' if len(missing) == 1 else 'their'} current return.")

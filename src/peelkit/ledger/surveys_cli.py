@@ -15,6 +15,7 @@ import typer
 
 from peelkit.clitools import Format, FormatOption, PeelGroup, ShortFormat, ShortFormatOption
 from peelkit.csvcells import SafeDictWriter
+from peelkit.plural import counted
 
 surveys_app = typer.Typer(
     cls=PeelGroup,
@@ -101,8 +102,8 @@ def import_margins(
     if fmt == ShortFormat.json:
         _json({"wave": wave, "margins": len(margins), "forces": force_count})
     else:
-        typer.echo(f"wave {wave}: {len(margins)} margins for {force_count} force(s) imported; next: "
-                   f"peel ledger surveys weight --wave {wave}")
+        typer.echo(f"wave {wave}: {counted(len(margins), 'margin')} for {counted(force_count, 'force')} imported; "
+                   f"next: peel ledger surveys weight --wave {wave}")
 
 
 @surveys_app.command("weight")
@@ -137,7 +138,7 @@ def weight(
         for r in results:
             typer.echo(f"{r.force_code}  {r.force_name:<32} n={r.respondents:<5} iterations={r.iterations:<4} "
                        f"deff={r.design_effect:.2f}  weights {r.min_weight:.2f}-{r.max_weight:.2f}")
-        typer.echo(f"wave {wave}: {len(results)} force(s) weighted; every margin met within 1e-6")
+        typer.echo(f"wave {wave}: {counted(len(results), 'force')} weighted; every margin met within 1e-6")
 
 
 @surveys_app.command("report")

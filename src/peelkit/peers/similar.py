@@ -29,6 +29,7 @@ import duckdb
 
 from peelkit import forces
 from peelkit.peers.groups import COMPUTED, PeerGroup
+from peelkit.plural import counted, word_for
 
 K = 7
 LABEL = "similar forces computed by peelkit from public data, not the Home Office MSG"
@@ -175,7 +176,8 @@ def variables_from_warehouse(con: duckdb.DuckDBPyConnection, as_at: date, crime_
         if len(values) == len(codes):
             used.append(Variable(key, label, values))
         else:
-            left_out.append(f"{label}: {len(codes) - len(values)} forces have no figure ({need})")
+            gap = len(codes) - len(values)
+            left_out.append(f"{label}: {counted(gap, 'force')} {word_for(gap, 'has')} no figure ({need})")
     return used, left_out
 
 

@@ -28,6 +28,7 @@ from peelkit.indicators.catalogue import BY_ID, Indicator
 from peelkit.indicators.display import DASH
 from peelkit.indicators.engine import Result
 from peelkit.indicators.publication import Publication
+from peelkit.plural import counted
 from peelkit.publish.chart_parts import (
     ARROW,
     BAR_WIDTH,
@@ -389,7 +390,7 @@ def _bar_alt_text(indicator: Indicator, base: _BarBase, force_code: str) -> str:
     if fig is None:
         fig = next((f for s in base.series for f in s.forces if f.code == force_code), None)
     if fig is None:
-        return (f"{indicator.title}, {latest.label}, for {len(base.order)} forces, ranked from highest"
+        return (f"{indicator.title}, {latest.label}, for {counted(len(base.order), 'force')}, ranked from highest"
                 + (f"; {ew_text}." if ew_text else "."))
     if fig.value is None:
         text = f"{fig.name} is not shown in this chart: {lower_first(short_note(fig.note))}"
@@ -405,7 +406,7 @@ def _bar_alt_text(indicator: Indicator, base: _BarBase, force_code: str) -> str:
                 text += f", {'above' if fig.value > ew.value else 'below'} {ew_text}"
         rank = base.order.index(fig.name) + 1 if fig.name in base.order else None
         if rank is not None:
-            text += f"; {ordinal(rank)} highest of {len(latest.shown)} forces with a figure"
+            text += f"; {ordinal(rank)} highest of {counted(len(latest.shown), 'force')} with a figure"
         text += "."
     for s, earlier in zip(base.series[:-1], earlier_all, strict=True):
         text += f" {s.short}: {earlier.display if earlier and earlier.value is not None else 'no figure'}"

@@ -33,7 +33,6 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "November", "December")
 NO_NARRATIVE = "No narrative has been recorded for this question."
 NO_NARRATIVE_SECTION = "No narrative has been recorded for this section."
-NO_JUDGMENT = "No judgment is recorded"
 
 # Which question each figure illustrates (by chart id prefix: an indicator id).
 CHART_QUESTIONS: dict[str, str] = {
@@ -316,14 +315,6 @@ def _capital(text: str) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def _grade_text(standing: Mapping[str, Any] | None) -> str:
-    if standing is None or standing.get("grade") is None:
-        if standing is not None and standing.get("basis") == "unknown":
-            return "Unknown (no grade is recorded)"
-        return "No judgment recorded"
-    return str(standing["grade"])
-
-
 def movement_sentence(force_name: str, judgments: Mapping[str, Any] | None, year: str) -> str:
     """How the overall grade moved since the previous year, from the ledger (never invented)."""
     overall = (judgments or {}).get("overall")
@@ -414,7 +405,7 @@ def force_context(data: PublicationData, force_code: str,
         "ski_slope_legend": SKI_SLOPE_LEGEND,
         "ski_slopes": [_chart(c) for c in force_ski_slopes(data.results, {i: p.main for i, p in pub.periods.items()},
                                                            area.code)],
-        "overall": {"grade": _grade_text(overall), "has_grade": bool(overall and overall.get("grade"))},
+        "overall": {"grade": wording.grade_text(overall), "has_grade": bool(overall and overall.get("grade"))},
         "movement": movement_sentence(area.title, judgments, year),
         "rollup": (judgments or {}).get("rollup"),
         "overview": render_markdown(narratives.get("overview")),
@@ -443,7 +434,7 @@ def _questions(framework: fw.Framework | None, standing: Mapping[str, Any], narr
         questions.append({
             "id": question.id, "anchor": _anchor(question.id), "title": question.title,
             "core_question": question.core_question, "graded": question.graded,
-            "grade": _grade_text(s) if question.graded else "Not graded",
+            "grade": wording.grade_text(s) if question.graded else "Not graded",
             "has_grade": bool(question.graded and s and s.get("grade")),
             "inspected": bool(s and s.get("basis") == "inspected"),
             "last_inspected": (s or {}).get("last_inspected"), "basis": (s or {}).get("basis", "no judgment"),

@@ -8,7 +8,7 @@ from jinja2 import Environment, select_autoescape
 
 from peelkit import forces
 from peelkit.publish.model import PublicationData
-from peelkit.publish.wording import ACCESSIBILITY
+from peelkit.publish.wording import ACCESSIBILITY, NO_GRADE
 
 _INDEX = """<!DOCTYPE html>
 <html lang="en-GB">
@@ -68,7 +68,7 @@ def _grade(data: PublicationData, code: str) -> str:
     judgments = entry.get("judgments") if isinstance(entry, dict) else None
     overall = judgments.get("overall") if isinstance(judgments, dict) else None
     grade = overall.get("grade") if isinstance(overall, dict) else None
-    return str(grade) if grade else "No grade recorded"
+    return str(grade) if grade else NO_GRADE
 
 
 def render_index(data: PublicationData, force_codes: list[str], formats: tuple[str, ...],

@@ -18,6 +18,7 @@ from peelkit.indicators.catalogue import BY_ID
 from peelkit.indicators.display import DASH
 from peelkit.indicators.engine import Result
 from peelkit.periods import Period
+from peelkit.plural import counted
 from peelkit.publish.model import Chart
 
 WIDTH, HEIGHT = 560, 230
@@ -77,7 +78,7 @@ def ski_slope(results: Sequence[Result], indicator_id: str, force_code: str, pee
 
 def _alt(title: str, shown: Sequence[Result], force_code: str, roles: dict[str, str], ew: Result | None,
          peer_display: str) -> str:
-    text = f"{title}, {len(shown)} forces ranked from highest to lowest."
+    text = f"{title}, {counted(len(shown), 'force')} ranked from highest to lowest."
     mine = next(((rank, r) for rank, r in enumerate(shown, 1) if r.force_code == force_code), None)
     if mine is not None:
         text += f" {mine[1].force_name} is {_ordinal(mine[0])} at {mine[1].display}."

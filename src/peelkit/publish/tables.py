@@ -30,6 +30,7 @@ from peelkit.forces import ENGLAND_AND_WALES
 from peelkit.indicators.catalogue import BY_ID, DATASET_TITLES, POPULATION
 from peelkit.indicators.engine import CSV_COLUMNS, SYNTHETIC_NOTE, Result
 from peelkit.indicators.publication import Publication
+from peelkit.plural import counted
 from peelkit.publish.model import SourceFile
 
 Cell = str | int | float
@@ -162,7 +163,7 @@ def _cover(publication: Publication, sources: Sequence[SourceFile], synthetic: b
     title = f"{publication.title}: national data tables"
     intro = [
         f"Force in numbers: the indicators of {publication.title} for each of the 43 police forces of England "
-        f"and Wales and for England and Wales as a whole, one table per indicator ({n_tables} tables).",
+        f"and Wales and for England and Wales as a whole, one table per indicator ({counted(n_tables, 'table')}).",
         f"Published: {_month(publication.published)}",
     ]
     emphasised: tuple[str, ...] = ()

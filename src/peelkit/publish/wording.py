@@ -81,6 +81,18 @@ SENTENCES: dict[str, str] = {
 }
 
 
+# The one phrasing for a grade that is not recorded, whether no judgment exists or one records that the grade
+# is not known: report, site index, web pages and API alike.
+NO_GRADE = "No judgment recorded"
+
+
+def grade_text(standing: Mapping[str, Any] | None) -> str:
+    """The grade as the report words it: never blank."""
+    if standing is None or standing.get("grade") is None:
+        return NO_GRADE
+    return str(standing["grade"])
+
+
 def words(force: str, year: str) -> dict[str, str]:
     """Every fixed sentence and heading, filled in for one force's report."""
     filled = {key: text.format(force=force, year=year) for key, text in SENTENCES.items()}

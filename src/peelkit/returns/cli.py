@@ -16,6 +16,7 @@ from peelkit.clitools import PeelGroup, print_json, warehouse_for_reading
 from peelkit.clitools import ShortFormat as Format
 from peelkit.clitools import ShortFormatOption as FormatOption
 from peelkit.errors import InputError
+from peelkit.plural import counted
 
 if TYPE_CHECKING:
     from peelkit.importer import ImportReport
@@ -112,8 +113,8 @@ def demo_command(
                                "unable": [{"force": f, "item": i, "reason": r} for (f, i), r in UNABLE.items()]},
                               indent=2, default=str))
         return
-    typer.echo(f"synthetic demonstration data: {len(paths)} returns written to {folder}; {len(report.loaded)} "
-               f"loaded, {len(report.unchanged)} already loaded")
+    typer.echo(f"synthetic demonstration data: {counted(len(paths), 'return')} written to {folder}; "
+               f"{len(report.loaded)} loaded, {len(report.unchanged)} already loaded")
     for anomaly in PLANTED_ANOMALIES:
         typer.echo(f"planted    {anomaly.force}, {anomaly.item}: {anomaly.what} (should be flagged by {anomaly.rule})")
 

@@ -29,7 +29,7 @@ from peelkit.errors import ConfigError, PeelError
 
 log = logging.getLogger("peelkit.web")
 STATIC_DIR = Path(__file__).parent / "static"
-ROUTERS = ("account", "public", "api", "work")
+ROUTERS = ("account", "public", "find", "api", "work")
 API_PREFIX = "/api/v1"
 TITLES = {400: "There is a problem with the request", 401: "Sign in to see this page",
           403: "You cannot see this page", 404: "Page not found", 405: "Not allowed", 409: "Someone else changed this",
@@ -285,8 +285,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     settings = settings or settings_from_env()
     app = FastAPI(lifespan=_warm_cache, title="peelkit API", version="1", openapi_url=f"{API_PREFIX}/openapi.json",
-                  # Swagger UI and ReDoc load their scripts from a CDN: nothing here may need a download at
-                  # run time, so the description is served as JSON only.
+                  # FastAPI's Swagger UI and ReDoc pages load their scripts from a CDN: nothing here may need a
+                  # download at run time. Our own page (routes/find.py, /api/v1/docs) serves Swagger UI's files.
                   docs_url=None, redoc_url=None,
                   description="Published PEEL effectiveness data: forces, indicators and grades. Only "
                               "published publications appear here.")

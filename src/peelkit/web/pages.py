@@ -11,6 +11,7 @@ from peelkit.forces import ENGLAND_AND_WALES
 from peelkit.indicators.publication import Publication
 from peelkit.ledger.publication_state import PublicationStatus
 from peelkit.publish.model import PublicationData
+from peelkit.publish.wording import grade_text
 from peelkit.web.maps import MapGeometry
 from peelkit.web.policy import Viewer
 from peelkit.web.templating import when
@@ -45,15 +46,6 @@ def short_question(question_id: str) -> str:
     """'Q2_investigating_crime' -> 'Investigating crime' (a column heading; the full question is beside it)."""
     words = question_id.split("_", 1)[-1].replace("_", " ")
     return words[:1].upper() + words[1:]
-
-
-def grade_text(standing: dict[str, Any] | None) -> str:
-    """The grade as the report words it (peelkit.publish.context): never blank."""
-    if standing is None or standing.get("grade") is None:
-        if standing is not None and standing.get("basis") == "unknown":
-            return "Unknown (no grade is recorded)"
-        return "No judgment recorded"
-    return str(standing["grade"])
 
 
 def graded_questions(pub: Publication) -> list[dict[str, str]]:
@@ -151,6 +143,21 @@ def map_data(data: PublicationData, codes: frozenset[str], indicator_id: str,
     }
 
 
+def similar_forces(data: PublicationData, force_code: str) -> list[dict[str, str | None]]:
+    """The force's similar forces (its peer group's members), each with the address of its page when the
+    viewer may see it (the data is already restricted to what the viewer may see), else none."""
+    group = data.peer_groups.get(force_code) if data.peer_groups else None
+    if group is None:
+        return []
+    shown = {r.force_code for r in data.results}
+    members = []
+    for code in group.members:
+        area = forces.match(code)
+        url = f"/publications/{data.publication.id}/forces/{area.slug}" if code in shown else None
+        members.append({"code": area.code, "name": area.name, "url": url})
+    return members
+
+
 def force_page(data: PublicationData, force_code: str) -> dict[str, Any]:
     """A force's page: Force in numbers, judgments, areas for improvement, from the report's own context (so
     every display value is the one the report and `peel indicators` show)."""
@@ -192,6 +199,7 @@ def force_page(data: PublicationData, force_code: str) -> dict[str, Any]:
                   "region": forces.match(force_code).region},
         "year": context["year"], "synthetic": context["synthetic"],
         "figures": figures, "footnotes": context["footnotes"], "peer_group": context["peer_group"],
+        "similar_forces": similar_forces(data, force_code),
         "overall": context["overall"], "movement": context["movement"],
         "judgments": questions, "areas": areas, "corrections": context["corrections"],
         "links": {"report_html": f"{base}/report", "report_pdf": f"{base}/report.pdf", "data_csv": f"{base}/data.csv",
@@ -312,4 +320,4 @@ def force_csv(data: PublicationData, codes: frozenset[str]) -> str:
 
 
 __all__ = ["chart_data", "compare_rows", "draft_status", "england_and_wales", "footnote_rows", "force_csv",
-           "force_page", "grade_rows", "map_data", "publication_entry"]
+           "force_page", "grade_rows", "grade_text", "map_data", "publication_entry", "similar_forces"]

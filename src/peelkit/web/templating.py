@@ -16,6 +16,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
 from markupsafe import Markup
 
+from peelkit.plural import counted, word_for
+
 SERVICE_NAME = "PEEL: police effectiveness"
 
 
@@ -65,6 +67,8 @@ def _environment() -> Environment:
     env.filters["markdown"] = _markdown  # sanitised Markdown (narrative, query text)
     env.filters["when"] = when
     env.filters["force_name"] = force_name
+    env.filters["counted"] = counted  # "1 force", "2 forces"
+    env.filters["word_for"] = word_for  # the word that agrees with a count: "has"/"have"
     return env
 
 
@@ -80,7 +84,8 @@ class NavItem:
 def navigation(role: str) -> list[NavItem]:
     """The header's links for this kind of viewer (sign in and out are drawn separately)."""
     latest = latest_publication()
-    items = [NavItem("Home", "/"), NavItem("Compare", f"/publications/{latest}/compare")]
+    items = [NavItem("Home", "/"), NavItem("Find your force", "/forces"),
+             NavItem("Compare", f"/publications/{latest}/compare")]
     if role != "public":
         items += [NavItem("Data status", "/status"), NavItem("Data queries", "/queries")]
     if role in ("analyst", "inspector"):

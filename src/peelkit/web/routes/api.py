@@ -20,6 +20,7 @@ from peelkit.indicators.catalogue import BY_ID
 from peelkit.indicators.engine import Result
 from peelkit.indicators.publication import Publication
 from peelkit.publish.model import PublicationData
+from peelkit.publish.wording import grade_text
 from peelkit.web import data as store
 from peelkit.web import pages
 
@@ -264,12 +265,12 @@ def _grades(pub: Publication, data: PublicationData, area: forces.Area) -> Force
     for question_id, title in titles.items():
         s = standing.get(question_id)
         questions.append(QuestionGrade(
-            question_id=question_id, title=title, grade=(s or {}).get("grade"), grade_text=pages.grade_text(s),
+            question_id=question_id, title=title, grade=(s or {}).get("grade"), grade_text=grade_text(s),
             last_inspected=(s or {}).get("last_inspected"), carried_forward=bool(s and s.get("carried_forward")),
             basis=(s or {}).get("basis") or "no judgment"))
     overall = judgments.get("overall")
     return ForceGrades(force=_force_ref(area), year=str(judgments.get("year") or pub.year),
-                       overall_grade=(overall or {}).get("grade"), overall_text=pages.grade_text(overall),
+                       overall_grade=(overall or {}).get("grade"), overall_text=grade_text(overall),
                        questions=questions, url=f"{PREFIX}/publications/{pub.id}/forces/{area.slug}")
 
 

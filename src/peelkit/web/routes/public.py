@@ -22,7 +22,7 @@ from peelkit.indicators.publication import Publication
 from peelkit.ledger.publication_state import PublicationStatus
 from peelkit.publish.model import PublicationData
 from peelkit.web import data as store
-from peelkit.web import pages
+from peelkit.web import downloads, pages
 from peelkit.web.auth import get_viewer, session_id
 from peelkit.web.caching import Bounded, lru
 from peelkit.web.policy import Viewer, can_view_force, can_view_publication
@@ -184,13 +184,18 @@ def publication_page(request: Request, publication_id: str, viewer: ViewerDep,
     if not can_view_publication(viewer, status, now):
         raise HTTPException(404, NOT_FOUND)
     indicator_key = indicator if indicator in pub.periods else None
+    site: Path = request.app.state.settings.site_dir
+    public = status.is_public(now)
 
     def build() -> dict[str, Any]:
         return {"overview": _overview(request, pub, status, viewer, indicator_key, form_publication=False),
-                "draft_status": pages.draft_status(status, now)}
+                "draft_status": pages.draft_status(status, now),
+                # The published tables and manifest: never before the publication is public.
+                "downloads": downloads.listing(site, pub.id) if public else [], "public": public}
 
+    # Kept per site build too: a new `peel publish` changes the files listed.
     return _respond(request, viewer, "public/publication.html",
-                    ("publication", pub.id, indicator_key, status.is_public(now)), build)
+                    ("publication", pub.id, indicator_key, public, downloads.site_publication(site)), build)
 
 
 @router.get("/publications/{publication_id}/data.csv")

@@ -70,6 +70,14 @@ def _visible_query(session: Session, viewer: Viewer, query_id: str) -> DataQuery
 # ------------------------------------------------------------------------------------------------ list
 
 
+def filter_scope(force_code: str | None, status: str | None, publication: str | None) -> str:
+    """What the list shows, as the filters chose it: "Warwickshire's open queries in peel-effectiveness-2017"."""
+    whose = f"{force_name(force_code)}'s" if force_code else "all forces'"
+    what = f"{status} queries" if status else "queries"
+    where = f" in {publication}" if publication else ""
+    return f"{whose} {what}{where}"
+
+
 @router.get("/queries")
 @router.get("/queries.json")
 def queries_page(request: Request, viewer: Signed, publication: str = "", force: str = "",
@@ -88,7 +96,7 @@ def queries_page(request: Request, viewer: Signed, publication: str = "", force:
         "publications": available(),
         "forces": [] if own else force_choices(),
         "statuses": list(STATUSES),
-        "scope": force_name(own) if own else "all forces",
+        "scope": filter_scope(chosen, chosen_status, publication or None),
         "queries": rows,
         "can_raise": can_raise_query(viewer),
         "notice": notice(request),
