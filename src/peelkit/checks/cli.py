@@ -210,14 +210,16 @@ def answer_command(
     text: Annotated[str, typer.Option("--text", help="The force's answer.")],
     by: ByOption,
     expected_version: ExpectedVersion,
+    revised_value: Annotated[float | None, typer.Option("--revised-value", help="The corrected figure, when the "
+                                                        "figure queried is wrong.")] = None,
 ) -> None:
-    """Record the force's answer to a data query (it becomes 'answered').
+    """Record the force's answer to a data query (it becomes 'answered'), with the corrected figure if any.
 
     Example: peel queries answer 12 --text "Figure includes 2015 orders" --by "J Smith" --expected-version 1
     """
     from peelkit.ledger.queries import answer_query
 
-    _change_query(by, lambda session: answer_query(session, query_id, text, by, expected_version))
+    _change_query(by, lambda session: answer_query(session, query_id, text, by, expected_version, revised_value))
 
 
 @queries_app.command("resolve")

@@ -312,6 +312,14 @@ def _force(parsed: Parsed, stage: Stage) -> Area | None:
     return next(iter(areas.values()))
 
 
+def _wrong_force(parsed: Parsed, force: Area, expected: str, stage: Stage) -> None:
+    """A return uploaded for one force (the web's force users) that is another force's: refused, located."""
+    cells = parsed.meta.get("force_name") or parsed.meta.get("force_code") or []
+    where = cells[0].where if cells else {}
+    stage.problem("unexpected-value", f"this is {force.name}'s return: you can submit your own force's return only",
+                  value=force.name, expected=forces.match(expected).name, **where)
+
+
 def _area(cell: Cell, stage: Stage) -> Area | None:
     area = forces.find(cell.text)
     if area is None or area.kind != "force":
@@ -524,6 +532,8 @@ def _check(path: Path, stage: Stage) -> tuple[Checked, dict[_Key, _Good]] | None
     if spec is None:
         return None
     force = _force(parsed, stage)
+    if force is not None and stage.options.get("expect_force") not in (None, force.code):
+        _wrong_force(parsed, force, str(stage.options["expect_force"]), stage)
     submitted_on = _submitted_on(parsed, spec, stage)
     synthetic = _synthetic(parsed, stage)
     good = _check_rows(parsed, spec, stage)

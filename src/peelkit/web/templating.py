@@ -82,7 +82,8 @@ def navigation(role: str) -> list[NavItem]:
     latest = latest_publication()
     items = [NavItem("Home", "/"), NavItem("Compare", f"/publications/{latest}/compare")]
     if role != "public":
-        items += [NavItem("Data status", "/status"), NavItem("Data queries", "/queries")]
+        items += [NavItem("Data status", "/status"), NavItem("Data queries", "/queries"),
+                  NavItem("Returns", "/returns"), NavItem("Accuracy check", f"/accuracy/{latest}")]
     if role in ("analyst", "inspector"):
         items.append(NavItem("Ledger", "/ledger"))
     if role == "analyst":
