@@ -45,9 +45,13 @@ def submit_return(path: Path, publication_id: str, by: str, *, force_code: str |
     return_spec(publication_id)  # an unknown publication is refused before anything is read
     report = import_paths([path], db_path=warehouse_path, synthetic=marked_synthetic(path),
                           expect_force=force_code)
-    code = force_code or _force_of(report, warehouse_path)
+    # A file loaded before is not read again (same bytes), so its force is taken from what it loaded.
+    code = _force_of(report, warehouse_path)
     if code is None:
         raise PeelError(f"{path.name}: not a force data return (no return items were loaded)")
+    if force_code is not None and code != force_code:
+        raise PeelError(f"{path.name} is {forces.match(code).name}'s return (already loaded, unchanged): you can "
+                        f"submit {forces.match(force_code).name}'s return only")
     current = (warehouse.current_returns(warehouse_path) or {}).get(code)
     submission = Submission(code, report, current)
     _recheck(submission, publication_id, by, warehouse_path, ledger_url)

@@ -165,3 +165,37 @@ def history_command(
                                       "synthetic demonstration data" if s.synthetic else "") if f)
         typer.echo(f"  import {s.import_id:>4}  submitted {s.submitted_on}  vintage {s.vintage:<14} "
                    f"{s.file_name}  ({flags})")
+
+
+@returns_app.command("submit")
+def submit_command(
+    path: Annotated[Path, typer.Argument(help="The filled return (XLSX or CSV).", show_default=False)],
+    by: Annotated[str, typer.Option("--by", help="Who submits it (the audit log's actor).")],
+    publication: PublicationOption = DEFAULT_PUBLICATION,
+    force: Annotated[str | None, typer.Option(help="Refuse the file unless it is this force's return.")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Submit one force's return as the web upload does: checked and loaded like `peel returns import` (all or
+    nothing), then the checks run again for that force: new findings become data queries, and its open or
+    answered queries whose finding no longer occurs are closed with the reason recorded.
+
+    JSON fields: force_code, import (as `peel returns import`), import_id, queries_raised, queries_closed.
+
+    Example: peel returns submit kent.xlsx --force Kent --by "Kent data team"
+    """
+    from peelkit import config, forces
+    from peelkit.ledger.submissions import submit_return
+
+    try:
+        code = forces.match_force(force).code if force else None
+        done = submit_return(path, publication, by, force_code=code, warehouse_path=config.warehouse_path())
+    except PeelError as error:
+        _fail(error, fmt.value)
+        return
+    if fmt == Format.json:
+        print_json(done.to_dict())
+        return
+    _report(done.report, fmt)
+    typer.echo(f"current return of {forces.match(done.force_code).name}: import {done.import_id}; "
+               f"queries raised {len(done.raised)}, closed as no longer flagged {len(done.closed)}"
+               + (f" ({', '.join(map(str, done.closed))})" if done.closed else ""))
