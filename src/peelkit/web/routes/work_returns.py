@@ -181,8 +181,9 @@ def _submit(request: Request, viewer: Viewer, path: Path, publication_id: str, a
         submit_return(path, publication_id, viewer.name or viewer.role, force_code=area.code,
                       warehouse_path=settings(request).warehouse_path, ledger_url=settings(request).ledger_url)
     except ImportFailed as failed:
-        errors.add("file", f"The return has {len(failed.findings)} problem(s) and was not loaded: correct them "
-                           "and upload it again")
+        count = len(failed.findings)
+        errors.add("file", f"The return has {count} {'problem' if count == 1 else 'problems'} and was not loaded: "
+                           "correct them and upload it again")
         return [f"{f.location().replace(str(path), path.name)}: {f.message}"
                 + (f" (found {f.value!r}; expected {f.expected})" if f.value is not None and f.expected else "")
                 for f in failed.findings] + failed.suppressed
