@@ -49,6 +49,9 @@ def window_command(
     """Set the window (with --opens, --closes and --by), or show it (without them).
 
     JSON fields: publication_id, opens_at, closes_at, set_by, version (null when no window is set).
+
+    Example: peel ledger accuracy window --publication peel-effectiveness-2017 --opens 2018-02-01T09:00Z
+    --closes 2018-02-15T17:00Z --by "A Analyst" --expected-version 0
     """
     from peelkit.ledger.accuracy import AccuracyWindow, get_window, set_window
     from peelkit.ledger.db import session_scope
@@ -88,6 +91,8 @@ def list_command(
 
     JSON: a list of {id, publication_id, force_code, section, text, author, created_at, outcome, outcome_label,
     reason, answered_by, answered_at, version}.
+
+    Example: peel ledger accuracy list --publication peel-effectiveness-2017 --force Kent
     """
     from peelkit.forces import match_force
     from peelkit.ledger.accuracy import list_comments
