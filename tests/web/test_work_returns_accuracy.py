@@ -6,6 +6,7 @@ with its window, and inspectors answer each comment, audited."""
 from __future__ import annotations
 
 import io
+import threading
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -172,3 +173,28 @@ def test_the_accuracy_window_decides_when_a_force_may_comment(client: TestClient
     assert "Send comment" not in warks.get(force_page).text
     assert re.search(r"The check is closed", warks.get(f"/accuracy/{PUBLICATION}").text)
     assert KENT not in str(warks.get(f"/accuracy/{PUBLICATION}.json").json()["forces"])
+
+
+def test_an_upload_while_the_warehouse_is_being_read_waits_or_says_so(client: TestClient, login: Login,
+                                                                       web_settings: WebSettings,
+                                                                       tmp_path: Path) -> None:
+    """Another request of this server holding the warehouse: the upload tries again, and if it stays busy it
+    says so and loads nothing (never a 500, never half a return)."""
+    login(client, "warks")
+    before = client.get("/returns.json").json()["history"]
+    reader = duckdb.connect(str(web_settings.warehouse_path), read_only=True)
+    try:
+        busy = _upload(client, _return(tmp_path / "w.xlsx", "Warwickshire"), name="w.xlsx")
+    finally:
+        reader.close()
+    assert busy.status_code == 400 and "busy just now" in busy.text  # type: ignore[attr-defined]
+    assert client.get("/returns.json").json()["history"] == before
+    reader = duckdb.connect(str(web_settings.warehouse_path), read_only=True)
+    releaser = threading.Timer(1.0, reader.close)  # the other request finishes while the upload waits
+    releaser.start()
+    try:
+        done = _upload(client, _return(tmp_path / "w.xlsx", "Warwickshire"), name="w.xlsx")
+    finally:
+        releaser.join()
+    assert done.status_code == 303  # type: ignore[attr-defined]
+    assert client.get("/returns.json").json()["history"][-1]["file_name"] == "w.xlsx"

@@ -8,6 +8,7 @@ inspectors read. The upload is checked and loaded by peelkit.ledger.submissions 
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +22,7 @@ from peelkit.findings import ImportFailed
 from peelkit.forces import Area
 from peelkit.ledger.queries import list_queries, return_status
 from peelkit.ledger.submissions import submit_return, submitted_figures
+from peelkit.locks import Busy
 from peelkit.returns import submissions
 from peelkit.returns.items import return_spec
 from peelkit.web.auth import csrf_protect, require
@@ -43,6 +45,7 @@ Signed = Annotated[Viewer, Depends(require("analyst", "inspector", "force"))]
 Submitter = Annotated[Viewer, Depends(require("analyst", "force"))]
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # a filled return is tens of kilobytes; anything near this is not one
 SUFFIXES = (".xlsx", ".csv")
+BUSY_TRIES = 8
 
 
 async def upload_size_limit(request: Request) -> None:
@@ -178,8 +181,7 @@ def _submit(request: Request, viewer: Viewer, path: Path, publication_id: str, a
             errors: FormErrors) -> list[str]:
     """Import the upload; the located problems when it was refused (nothing loaded)."""
     try:
-        submit_return(path, publication_id, viewer.name or viewer.role, force_code=area.code,
-                      warehouse_path=settings(request).warehouse_path, ledger_url=settings(request).ledger_url)
+        _submit_when_free(path, publication_id, viewer.name or viewer.role, area.code, request)
     except ImportFailed as failed:
         count = len(failed.findings)
         errors.add("file", f"The return has {count} {'problem' if count == 1 else 'problems'} and was not loaded: "
@@ -189,5 +191,22 @@ def _submit(request: Request, viewer: Viewer, path: Path, publication_id: str, a
                 for f in failed.findings] + failed.suppressed
     except PeelError as error:
         errors.add("file", str(error).replace(str(path), path.name))
+    except duckdb.Error:
+        errors.add("file", "The warehouse is busy just now (another import or page is reading it): nothing was "
+                           "loaded; upload the return again in a moment")
     return []
+
+
+def _submit_when_free(path: Path, publication_id: str, by: str, force_code: str, request: Request) -> None:
+    """DuckDB lets no connection write while another in this process reads (and no process while another
+    writes): a clash is brief, so try again a few times before giving up (nothing is loaded by a failed try)."""
+    for attempt in range(BUSY_TRIES):
+        try:
+            submit_return(path, publication_id, by, force_code=force_code,
+                          warehouse_path=settings(request).warehouse_path, ledger_url=settings(request).ledger_url)
+            return
+        except (duckdb.ConnectionException, Busy):
+            if attempt == BUSY_TRIES - 1:
+                raise
+            time.sleep(0.25 * (attempt + 1))
 
