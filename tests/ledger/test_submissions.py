@@ -10,11 +10,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from peelkit import forces
 from peelkit.findings import ImportFailed
 from peelkit.ledger import db
-from peelkit.ledger.queries import list_queries, sign_off
+from peelkit.ledger.history import force_history
+from peelkit.ledger.queries import ReturnSubmission, list_queries, sign_off
 from peelkit.ledger.submissions import submit_return, submitted_figures
 from peelkit.returns.demo import SUBMITTED_ON, force_entries
 from peelkit.returns.items import return_spec
@@ -58,6 +60,10 @@ def test_a_resubmission_closes_the_queries_it_answers(demo_world: Path, ledger_u
     assert closed[0][1] == "resolved" and "no longer flag" in (closed[0][2] or "")
     with db.session_scope(ledger_url) as session:
         assert sign_off(session, PUB, "Kent", "kent", return_import_id=done.import_id).force_code == KENT.code
+        (record,) = session.scalars(select(ReturnSubmission)).all()
+        assert (record.force_code, record.import_id, record.submitted_by) == (KENT.code, done.import_id, "kent-user")
+        history = {(c.table_name, c.actor) for c in force_history(session, KENT.code)}
+        assert {("return_submission", "kent-user"), ("data_query", "kent-user")} <= history
     figures = submitted_figures(demo_world, PUB, KENT.code)
     mapped = [f for f in figures if f.item == "ocgs_mapped"]
     ocgs = {f.period_end: f.value for f in figures if f.item == "ocgs"}

@@ -108,6 +108,22 @@ class Signoff(Base):
                 "note": self.note, "return_import_id": self.return_import_id}
 
 
+class ReturnSubmission(Base):
+    """Who submitted which return (warehouse import) of a force, audited: the ledger's record of a submission
+    (the warehouse keeps the figures and the file's provenance)."""
+
+    __tablename__ = "return_submission"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publication_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    force_code: Mapped[str] = mapped_column(String(9), nullable=False, index=True)
+    import_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    file_name: Mapped[str] = mapped_column(String(300), nullable=False)
+    submitted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
 def _flush(session: Session, what: str) -> None:
     try:
         session.flush()

@@ -1,5 +1,6 @@
 """The factual-accuracy check (its window per publication and the forces' comments with the inspectors'
-answers), and a data query's revised value and the recorded reason it was closed.
+answers), the record of each return a force submits, and a data query's revised value and the recorded reason
+it was closed.
 
 Revision ID: 0010_issue18_accuracy
 Revises: 0001 (and needs 0005, which created the data query table)
@@ -48,6 +49,18 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_accuracy_comment_publication_id"), "accuracy_comment", ["publication_id"])
     op.create_index(op.f("ix_accuracy_comment_force_code"), "accuracy_comment", ["force_code"])
+    op.create_table(
+        "return_submission",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("publication_id", sa.String(length=100), nullable=False),
+        sa.Column("force_code", sa.String(length=9), nullable=False),
+        sa.Column("import_id", sa.Integer(), nullable=False),
+        sa.Column("file_name", sa.String(length=300), nullable=False),
+        sa.Column("submitted_by", sa.String(length=200), nullable=False),
+        sa.Column("submitted_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_return_submission")),
+    )
+    op.create_index(op.f("ix_return_submission_force_code"), "return_submission", ["force_code"])
     op.add_column("data_query", sa.Column("revised_value", sa.Float(), nullable=True))
     op.add_column("data_query", sa.Column("close_reason", sa.Text(), nullable=True))
 
@@ -56,6 +69,8 @@ def downgrade() -> None:
     with op.batch_alter_table("data_query") as batch:
         batch.drop_column("close_reason")
         batch.drop_column("revised_value")
+    op.drop_index(op.f("ix_return_submission_force_code"), table_name="return_submission")
+    op.drop_table("return_submission")
     op.drop_index(op.f("ix_accuracy_comment_force_code"), table_name="accuracy_comment")
     op.drop_index(op.f("ix_accuracy_comment_publication_id"), table_name="accuracy_comment")
     op.drop_table("accuracy_comment")
