@@ -103,3 +103,16 @@ def test_the_cli_submits_and_answers_with_a_revised_value(demo_world: Path, ledg
     fresh = corrected_kent(tmp_path / "again" / "kent.csv")
     refused = run_peel("returns", "submit", str(fresh), "--force", "Surrey", "--by", "x", check=False)
     assert refused.returncode == 4 and "Kent's return" in refused.stderr and "nothing was imported" in refused.stderr
+
+
+def test_checks_run_after_a_plain_import_closes_the_stale_queries_too(demo_world: Path, ledger_url: str,
+                                                                      tmp_path: Path) -> None:
+    with db.session_scope(ledger_url) as session:
+        query = next(q for q in list_queries(session, PUB, KENT.code) if q.rule_id == RULE)
+    again = json.loads(run_peel("checks", "run", "--publication", PUB, "--format", "json").stdout)
+    assert again["closed_resubmitted"] == []  # nothing resubmitted: nothing closed
+    run_peel("returns", "import", str(corrected_kent(tmp_path / "kent.xlsx")))
+    body = json.loads(run_peel("checks", "run", "--publication", PUB, "--format", "json").stdout)
+    assert query.id in body["closed_resubmitted"] and query.id not in body["no_longer_found"]
+    (closed,) = [q for q in _kent_queries(ledger_url) if q[0] == RULE]
+    assert closed[1] == "resolved" and "Kent's resubmitted return" in (closed[2] or "")

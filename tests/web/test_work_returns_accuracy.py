@@ -6,8 +6,8 @@ with its window, and inspectors answer each comment, audited."""
 from __future__ import annotations
 
 import io
-import threading
 import re
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path

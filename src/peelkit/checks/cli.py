@@ -100,8 +100,10 @@ def run_command(
             con.close()
         ids: dict[str, tuple[int | None, str, bool]] = {}
         stale: list[int] = []
+        closed: list[int] = []
         if raise_queries:
             from peelkit.ledger.db import session_scope
+            from peelkit.ledger.queries import close_stale_queries
             from peelkit.ledger.queries import raise_queries as sync
 
             with session_scope(actor=by) as session:
@@ -109,7 +111,8 @@ def run_command(
                 new = {id(q) for q in report.created}
                 for q in [*report.created, *report.unchanged, *report.reopened]:
                     ids[q.fingerprint] = (q.id, q.status, id(q) in new)
-                stale = [q.id for q in report.no_longer_found]
+                closed = [q.id for q in close_stale_queries(session, pub.id, findings, _current_returns() or {}, by)]
+                stale = [q.id for q in report.no_longer_found if q.id not in closed]
     except PeelError as error:
         _fail(error, fmt)
         return
@@ -124,7 +127,7 @@ def run_command(
         return
     if fmt == Format.json:
         typer.echo(json.dumps({"publication": pub.id, "counts": counts, "findings": rows,
-                               "no_longer_found": stale}, indent=2, default=str))
+                               "no_longer_found": stale, "closed_resubmitted": closed}, indent=2, default=str))
         return
     for row in rows:
         query = f"query {row['query_id']} ({row['query_status']}{', new' if row['new'] else ''})" \
@@ -133,6 +136,9 @@ def run_command(
         typer.echo(f"{row['severity'].upper():<7} {row['rule_id']} - {row['force_name']}, {row['item']}"
                    f"{synthetic}; {query}")
         typer.echo(f"        {row['message']}")
+    if closed:
+        typer.echo(f"{len(closed)} queries closed: no longer flagged on the force's resubmitted return: "
+                   f"{', '.join(map(str, closed))}")
     if stale:
         typer.echo(f"{len(stale)} open or answered queries were not flagged this time (figure corrected?): "
                    f"{', '.join(map(str, stale))}; close them with `peel queries resolve ID --by NAME`.")

@@ -245,14 +245,25 @@ def reopen_query(session: Session, query_id: int, expected_version: int | None =
     return query
 
 
-def close_stale_queries(session: Session, publication_id: str, force_code: str, findings: Iterable[CheckFinding],
-                        by: str, reason: str) -> list[DataQuery]:
-    """Resolve the force's open and answered queries whose finding no longer occurs in `findings` (the checks
-    run again on its resubmitted return), recording why: a stale query must not block its sign-off."""
+STALE_REASON = ("closed automatically: the checks no longer flag this figure in {force}'s resubmitted return "
+                "(import {import_id})")
+
+
+def close_stale_queries(session: Session, publication_id: str, findings: Iterable[CheckFinding],
+                        current_returns: dict[str, int], by: str) -> list[DataQuery]:
+    """Resolve the open and answered queries whose finding no longer occurs in `findings` (a fresh run of the
+    checks) on a force's resubmitted return (its current return, in `current_returns`, is not the one the query
+    was raised on), recording why: a stale query must not block the force's sign-off. Queries an analyst raised
+    by hand are left alone."""
+    from peelkit.forces import match
+
     found = {f.fingerprint for f in findings}
-    stale = [q for q in list_queries(session, publication_id, force_code)
-             if q.status in ACTIVE and q.fingerprint not in found and q.rule_id != "manual"]
+    stale = [q for q in list_queries(session, publication_id)
+             if q.status in ACTIVE and q.fingerprint not in found and q.rule_id != "manual"
+             and current_returns.get(q.force_code) not in (None, q.return_import_id)]
     for query in stale:
+        reason = STALE_REASON.format(force=match(query.force_code).name,
+                                     import_id=current_returns[query.force_code])
         query.status, query.closed_by, query.closed_at, query.close_reason = "resolved", by, utcnow(), reason
     _flush(session, "the data queries")
     return stale

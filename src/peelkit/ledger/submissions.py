@@ -19,9 +19,6 @@ from peelkit.ledger.db import session_scope
 from peelkit.ledger.queries import ReturnSubmission, close_stale_queries, raise_queries
 from peelkit.returns.items import return_spec
 
-STALE_REASON = ("closed automatically: the checks no longer flag this figure in {force}'s resubmitted return "
-                "(import {import_id})")
-
 
 @dataclass
 class Submission:
@@ -80,14 +77,14 @@ def _recheck(submission: Submission, publication_id: str, by: str, warehouse_pat
         findings = [f for f in run_checks(con, publication_id) if f.force_code == submission.force_code]
     finally:
         con.close()
-    reason = STALE_REASON.format(force=forces.match(submission.force_code).name, import_id=submission.import_id)
     with session_scope(ledger_url, actor=by) as session:
         for record in submission.report.loaded:
             session.add(ReturnSubmission(publication_id=publication_id, force_code=submission.force_code,
                                          import_id=record.import_id, file_name=record.file_name, submitted_by=by))
         synced = raise_queries(session, publication_id, findings)
         submission.raised = [q.id for q in [*synced.created, *synced.reopened]]
-        stale = close_stale_queries(session, publication_id, submission.force_code, findings, by, reason)
+        current = {submission.force_code: submission.import_id} if submission.import_id is not None else {}
+        stale = close_stale_queries(session, publication_id, findings, current, by)
         submission.closed = [q.id for q in stale]
 
 
