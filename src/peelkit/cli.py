@@ -28,11 +28,13 @@ data_app = typer.Typer(cls=PeelGroup, help="Import and inspect the official data
 app.add_typer(data_app, name="data")
 from peelkit.ledger.cli import ledger_app  # noqa: E402
 from peelkit.ledger.queries_cli import checks_app, queries_app, returns_status_command, signoff_command  # noqa: E402
+from peelkit.ledger.submit_cli import submit_command  # noqa: E402
 from peelkit.returns.cli import returns_app  # noqa: E402
 
 app.add_typer(ledger_app, name="ledger")
 returns_app.command("signoff")(signoff_command)
 returns_app.command("status")(returns_status_command)
+returns_app.command("submit")(submit_command)
 app.add_typer(returns_app, name="returns")
 app.add_typer(checks_app, name="checks")
 app.add_typer(queries_app, name="queries")

@@ -142,9 +142,11 @@ def import_paths(
     keep_street_records: bool = False,
     wait: bool = False,
     on_wait: Callable[[str], None] | None = None,
+    expect_force: str | None = None,
 ) -> ImportReport:
     """Import every file under `paths` in one transaction: all of it, or (on any problem) none of it. One import
-    at a time per warehouse: another one running makes this one wait (`wait`) or raise Busy (exit 7)."""
+    at a time per warehouse: another one running makes this one wait (`wait`) or raise Busy (exit 7).
+    `expect_force` (a GSS code) refuses a force return of any other force."""
     if vintage is not None and not VINTAGE_PATTERN.match(vintage):
         raise ConfigError(f"--vintage {vintage!r} must look like 2018-12 or 2018-12-14 (the release date)")
     load_builtin_sources()
@@ -152,12 +154,13 @@ def import_paths(
     target = db_path or config.warehouse_path()
     with exclusive(target.with_name(target.name + ".lock"), f"`peel data import` into {target}", wait=wait,
                    on_wait=on_wait):
-        return _import(files, vintage=vintage, db_path=target, on_file=on_file, synthetic=synthetic,
-                       keep_street_records=keep_street_records)
+        return _import(files, vintage=vintage, db_path=target, on_file=on_file,
+                       options={"keep_street_records": keep_street_records, "synthetic": synthetic,
+                                "expect_force": expect_force})
 
 
 def _import(files: list[Path], *, vintage: str | None, db_path: Path, on_file: Callable[[Path], None] | None,
-            synthetic: bool, keep_street_records: bool) -> ImportReport:
+            options: dict[str, object]) -> ImportReport:
     report = ImportReport()
     findings: list[Finding] = []
     suppressed: list[str] = []
@@ -179,10 +182,9 @@ def _import(files: list[Path], *, vintage: str | None, db_path: Path, on_file: C
         ids = warehouse.allocate_import_ids(con, len(pending))
         for item, import_id in zip(pending, ids, strict=True):
             item.stage = warehouse.Stage(con, str(item.path), vintage=vintage, import_id=import_id,
-                                         options={"keep_street_records": keep_street_records,
-                                                  "synthetic": synthetic})
+                                         options=dict(options))
         _read_all(pending)
-        _finish(pending, synthetic, report, findings, suppressed)
+        _finish(pending, bool(options["synthetic"]), report, findings, suppressed)
         if findings:
             raise ImportFailed(findings, suppressed)
         con.execute("COMMIT")

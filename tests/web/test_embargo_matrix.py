@@ -23,7 +23,7 @@ import re
 import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,6 +37,7 @@ from sqlalchemy import func, select
 
 from peelkit.ledger import db
 from peelkit.ledger import file_review as fr
+from peelkit.ledger.accuracy import add_comment, set_window
 from peelkit.ledger.base import AuditLog
 from peelkit.ledger.improvements import ImprovementArea, raise_area
 from peelkit.ledger.judgments import record_judgment
@@ -112,6 +113,8 @@ MARKERS: tuple[Marker, ...] = (
     Marker("Heronkentimprovement2275", KENT, "publication", "area for improvement"),
     Marker("Inadequate", KENT, "publication", "grade (only Kent has an Inadequate)"),
     Marker("Heronkentquery9184", KENT, "query", "data query"),
+    Marker("Kestrelwarksaccuracy8812", WARKS, "query", "factual-accuracy comment"),
+    Marker("Heronkentaccuracy4471", KENT, "query", "factual-accuracy comment"),
     Marker("HKREF5530", KENT, "staff", "case-file reference"),
     *(m for code in POWERS for m in _figure_markers(code)),
 )
@@ -124,6 +127,7 @@ class Planted:
     queries: dict[str, int]  # force code -> query id
     areas: dict[str, list[int]]  # force code -> area for improvement ids
     samples: dict[str, int]  # force code -> one sampled case file id
+    comments: dict[str, int] = field(default_factory=dict)  # force code -> a factual-accuracy comment id
 
 
 DOWNLOADS = ("national-tables.xlsx", "national-tables.ods", "indicators.csv", "notes.csv", "manifest.json")
@@ -176,9 +180,13 @@ def plant(settings: WebSettings, tmp_path: Path) -> Planted:
         made, _ = fr.import_frame(session, frame)
         drawn, _ = fr.draw_sample(session, made.id, seed=2017)
         samples = {code: fr.draw_files(session, drawn.id, code)[0].sample_id for code in (WARKS, KENT)}
+        at = datetime(2018, 2, 1, tzinfo=UTC)
+        set_window(session, PUBLICATION, at, at + timedelta(days=60), "ana")
+        comments = {code: add_comment(session, PUBLICATION, code, "overview", f"Wrong. {text}", "f", at).id
+                    for code, text in ((WARKS, "Kestrelwarksaccuracy8812"), (KENT, "Heronkentaccuracy4471"))}
     queries = {WARKS: make_query(settings, WARKS, message="Check this. Kestrelwarksquery6239"),
                KENT: make_query(settings, KENT, item="asb_powers", message="Check this. Heronkentquery9184")}
-    return Planted(queries, areas, samples)
+    return Planted(queries, areas, samples, comments)
 
 
 # ------------------------------------------------------------------------------------------------ the rule
@@ -280,6 +288,11 @@ def _api_indicators(_: Planted) -> list[dict[str, str]]:
 
 def _queries(planted: Planted) -> list[dict[str, str]]:
     return [{"query_id": str(query_id), "_force": code} for code, query_id in planted.queries.items()]
+
+
+def _comments(planted: Planted) -> list[dict[str, str]]:
+    return [{**base, "comment_id": str(planted.comments[base["_force"]])} for base in _forces(planted)
+            if base["_force"] in planted.comments]
 
 
 def _two_forces(planted: Planted) -> list[dict[str, str]]:
@@ -397,6 +410,11 @@ GET: dict[str, Page] = {
     LEDGER_FORCE + "/file-review": Page(INSPECTOR, _two_forces),
     LEDGER_FORCE + "/file-review.json": Page(INSPECTOR, _two_forces),
     LEDGER_FORCE + "/file-review/{sample_id}": Page(INSPECTOR, _samples, twin=True),
+    "/returns": Page(signed_in, queries=("", "?force=kent", "?force=warwickshire")),
+    "/returns.json": Page(signed_in, queries=("", "?force=kent", "?force=warwickshire")),
+    "/returns/template.xlsx": Page(signed_in, queries=("", "?force=kent")),
+    "/accuracy/{publication}": Page(signed_in, _publication, twin=True),
+    "/accuracy/{publication}/forces/{slug}": Page(query_visible, _forces, twin=True),
     "/publications/{publication}/control": Page(only("ana"), _publication),
     "/publications/{publication}/control.json": Page(only("ana"), _publication),
 }
@@ -442,6 +460,12 @@ POST: dict[str, Post] = {
     LEDGER_FORCE + "/areas/{area_id}/recommendations": Post(_role_in("ian"), _forbidden, _areas),
     LEDGER_FORCE + "/narrative/{section}": Post(_role_in("ian"), _forbidden, _one_question),
     LEDGER_FORCE + "/file-review/{sample_id}": Post(_role_in("ian"), _forbidden, _samples),
+    "/returns/upload": Post(_role_in("ana", "warks", "kent"), _forbidden),
+    "/accuracy/{publication}/window": Post(_role_in("ana"), _forbidden, _publication),
+    "/accuracy/{publication}/forces/{slug}/comments": Post(lambda role, p: FORCE_OF.get(role) == p["_force"],
+                                                           _answer_refusal, _two_forces),
+    "/accuracy/{publication}/forces/{slug}/comments/{comment_id}/answer": Post(_role_in("ian"), _forbidden,
+                                                                               _comments),
     "/publications/{publication}/control/embargo": Post(_role_in("ana"), _forbidden, _publication),
     "/publications/{publication}/control/publish": Post(_role_in("ana"), _forbidden, _publication),
     "/publications/{publication}/control/draft": Post(_role_in("ana"), _forbidden, _publication),

@@ -33,6 +33,7 @@ ledger_app = typer.Typer(
 
 def _mount_sub_apps() -> None:
     # The sub-apps import nothing heavy at module level, so `peel --help` stays fast.
+    from peelkit.ledger.accuracy_cli import accuracy_app
     from peelkit.ledger.file_review_cli import file_review_app
     from peelkit.ledger.findings_cli import check_command, frameworks_app, recommendation_app
     from peelkit.ledger.report_demo_cli import demo_command
@@ -44,6 +45,7 @@ def _mount_sub_apps() -> None:
     ledger_app.add_typer(recommendation_app, name="recommendation")
     ledger_app.command("check")(check_command)
     ledger_app.command("demo")(demo_command)
+    ledger_app.add_typer(accuracy_app, name="accuracy")
 
 
 _mount_sub_apps()

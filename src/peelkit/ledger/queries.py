@@ -65,6 +65,8 @@ class DataQuery(Versioned, Base):
     synthetic: Mapped[bool] = mapped_column(nullable=False, default=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="open")
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    revised_value: Mapped[float | None] = mapped_column(Float, nullable=True)  # the force's corrected figure
+    close_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     answered_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     closed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
@@ -81,6 +83,7 @@ class DataQuery(Versioned, Base):
             "period_end": self.period_end.isoformat() if self.period_end else None, "figure": self.figure,
             "message": self.message, "fingerprint": self.fingerprint, "return_import_id": self.return_import_id,
             "synthetic": self.synthetic, "status": self.status, "answer": self.answer,
+            "revised_value": self.revised_value, "close_reason": self.close_reason,
             "answered_by": self.answered_by, "closed_by": self.closed_by,
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "answered_at": self.answered_at.isoformat() if self.answered_at else None,
@@ -104,6 +107,22 @@ class Signoff(Base):
         return {"id": self.id, "publication_id": self.publication_id, "force_code": self.force_code,
                 "signed_by": self.signed_by, "signed_at": self.signed_at.isoformat() if self.signed_at else None,
                 "note": self.note, "return_import_id": self.return_import_id}
+
+
+class ReturnSubmission(Base):
+    """Who submitted which return (warehouse import) of a force, audited: the ledger's record of a submission
+    (the warehouse keeps the figures and the file's provenance)."""
+
+    __tablename__ = "return_submission"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publication_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    force_code: Mapped[str] = mapped_column(String(9), nullable=False, index=True)
+    import_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    file_name: Mapped[str] = mapped_column(String(300), nullable=False)
+    submitted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
 
 def _flush(session: Session, what: str) -> None:
@@ -175,10 +194,13 @@ def list_queries(session: Session, publication_id: str | None = None, force: str
 
 
 def answer_query(session: Session, query_id: int, text: str, by: str,
-                 expected_version: int | None = None) -> DataQuery:
-    """Record the force's answer (an open or answered query; answering again replaces the answer)."""
+                 expected_version: int | None = None, revised_value: float | None = None) -> DataQuery:
+    """Record the force's answer (an open or answered query; answering again replaces the answer), with the
+    corrected figure when the force gives one."""
     if not text.strip():
         raise InputError("the answer cannot be blank")
+    if revised_value is not None and (revised_value != revised_value or revised_value < 0):
+        raise InputError(f"the revised value must be a number of 0 or more, not {revised_value}")
     if not by.strip():
         raise InputError("say who answered (--by NAME)")
     query = get_query(session, query_id)
@@ -187,6 +209,7 @@ def answer_query(session: Session, query_id: int, text: str, by: str,
     if query.status not in ACTIVE:
         raise PeelError(f"{query.describe()} is already {query.status}; it cannot be answered")
     query.answer, query.answered_by, query.answered_at = text.strip(), by.strip(), utcnow()
+    query.revised_value = revised_value
     query.status = "answered"
     _flush(session, query.describe())
     return query
@@ -206,7 +229,7 @@ def resolve_query(session: Session, query_id: int, by: str, accept: bool = False
         raise PeelError(f"{query.describe()} has no answer yet: a figure is accepted as is on the force's "
                         "explanation, so record it first with `peel queries answer`")
     query.status = "accepted" if accept else "resolved"
-    query.closed_by, query.closed_at = by.strip(), utcnow()
+    query.closed_by, query.closed_at, query.close_reason = by.strip(), utcnow(), None
     _flush(session, query.describe())
     return query
 
@@ -218,9 +241,33 @@ def reopen_query(session: Session, query_id: int, expected_version: int | None =
         check_version(query, expected_version, query.describe())
     if query.status not in ("resolved", "accepted"):
         raise PeelError(f"{query.describe()} is {query.status}, not closed: there is nothing to reopen")
-    query.status, query.closed_by, query.closed_at = "open", None, None
+    query.status, query.closed_by, query.closed_at, query.close_reason = "open", None, None, None
     _flush(session, query.describe())
     return query
+
+
+STALE_REASON = ("closed automatically: the checks no longer flag this figure in {force}'s resubmitted return "
+                "(import {import_id})")
+
+
+def close_stale_queries(session: Session, publication_id: str, findings: Iterable[CheckFinding],
+                        current_returns: dict[str, int], by: str) -> list[DataQuery]:
+    """Resolve the open and answered queries whose finding no longer occurs in `findings` (a fresh run of the
+    checks) on a force's resubmitted return (its current return, in `current_returns`, is not the one the query
+    was raised on), recording why: a stale query must not block the force's sign-off. Queries an analyst raised
+    by hand are left alone."""
+    from peelkit.forces import match
+
+    found = {f.fingerprint for f in findings}
+    stale = [q for q in list_queries(session, publication_id)
+             if q.status in ACTIVE and q.fingerprint not in found and q.rule_id != "manual"
+             and current_returns.get(q.force_code) not in (None, q.return_import_id)]
+    for query in stale:
+        reason = STALE_REASON.format(force=match(query.force_code).name,
+                                     import_id=current_returns[query.force_code])
+        query.status, query.closed_by, query.closed_at, query.close_reason = "resolved", by, utcnow(), reason
+    _flush(session, "the data queries")
+    return stale
 
 
 def sign_off(session: Session, publication_id: str, force: str, by: str, note: str | None = None,

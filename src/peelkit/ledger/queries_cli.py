@@ -69,10 +69,11 @@ def _current_returns() -> dict[str, int] | None:
 
 
 def _sync_queries(publication_id: str, findings: list[CheckFinding], by: str
-                  ) -> tuple[dict[str, tuple[int | None, str, bool]], list[int]]:
-    """Raise, keep or reopen a query per finding: (query id, status, new) by fingerprint, and the ids of
-    queries no longer found."""
+                  ) -> tuple[dict[str, tuple[int | None, str, bool]], list[int], list[int]]:
+    """Raise, keep or reopen a query per finding: (query id, status, new) by fingerprint; the ids of queries no
+    longer found; and the ids closed because the force resubmitted a return that no longer shows them."""
     from peelkit.ledger.db import session_scope
+    from peelkit.ledger.queries import close_stale_queries
     from peelkit.ledger.queries import raise_queries as sync
 
     ids: dict[str, tuple[int | None, str, bool]] = {}
@@ -81,7 +82,8 @@ def _sync_queries(publication_id: str, findings: list[CheckFinding], by: str
         new = {id(q) for q in report.created}
         for q in [*report.created, *report.unchanged, *report.reopened]:
             ids[q.fingerprint] = (q.id, q.status, id(q) in new)
-        return ids, [q.id for q in report.no_longer_found]
+        closed = [q.id for q in close_stale_queries(session, publication_id, findings, _current_returns() or {}, by)]
+        return ids, [q.id for q in report.no_longer_found if q.id not in closed], closed
 
 
 def _print_findings(rows: list[dict[str, Any]]) -> None:
@@ -126,7 +128,7 @@ def run_command(
         findings = run_checks(con, pub)
     finally:
         con.close()
-    ids, stale = _sync_queries(pub.id, findings, by) if raise_queries else ({}, [])
+    ids, stale, closed = _sync_queries(pub.id, findings, by) if raise_queries else ({}, [], [])
     counts = counts_by_severity(findings)
     rows = []
     for f in findings:
@@ -137,9 +139,12 @@ def run_command(
         _csv(rows, RUN_COLUMNS)
     elif fmt == Format.json:
         typer.echo(json.dumps({"publication": pub.id, "counts": counts, "findings": rows,
-                               "no_longer_found": stale}, indent=2, default=str))
+                               "no_longer_found": stale, "closed_resubmitted": closed}, indent=2, default=str))
         return
     _print_findings(rows)
+    if closed:
+        typer.echo(f"{counted(len(closed), 'query')} closed: no longer flagged on the force's resubmitted return: "
+                   f"{', '.join(map(str, closed))}")
     if stale:
         typer.echo(f"{counted(len(stale), 'open or answered query', 'open or answered queries')} "
                    f"{word_for(len(stale), 'was')} not flagged this time (figure corrected?): "
@@ -214,14 +219,16 @@ def answer_command(
     text: Annotated[str, typer.Option("--text", help="The force's answer.")],
     by: ByOption,
     expected_version: ExpectedVersion,
+    revised_value: Annotated[float | None, typer.Option("--revised-value", help="The corrected figure, when the "
+                                                        "figure queried is wrong.")] = None,
 ) -> None:
-    """Record the force's answer to a data query (it becomes 'answered').
+    """Record the force's answer to a data query (it becomes 'answered'), with the corrected figure if any.
 
     Example: peel queries answer 12 --text "Figure includes 2015 orders" --by "J Smith" --expected-version 1
     """
     from peelkit.ledger.queries import answer_query
 
-    _change_query(by, lambda session: answer_query(session, query_id, text, by, expected_version))
+    _change_query(by, lambda session: answer_query(session, query_id, text, by, expected_version, revised_value))
 
 
 @queries_app.command("resolve")

@@ -1,6 +1,7 @@
 """Imports every model module so that Base.metadata describes the whole ledger (for Alembic and tests)."""
 
 from peelkit.ledger import (  # noqa: F401
+    accuracy,
     audit,
     base,
     changes,

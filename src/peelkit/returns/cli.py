@@ -34,7 +34,7 @@ PublicationOption = Annotated[str, typer.Option(help="The publication whose retu
 
 
 
-def _report(report: ImportReport, fmt: Format) -> None:
+def print_import_report(report: ImportReport, fmt: Format) -> None:
     if fmt == Format.json:
         print_json(report.to_dict())
         return
@@ -87,7 +87,7 @@ def import_command(
         raise InputError("some of these returns are marked synthetic demonstration data and some are not: "
                         "import them separately")
     report = import_paths(paths, vintage=vintage, synthetic=marked == {True})
-    _report(report, fmt)
+    print_import_report(report, fmt)
 
 
 @returns_app.command("demo")

@@ -84,3 +84,26 @@ def can_close_query(viewer: Viewer) -> bool:
 def can_see_data_status(viewer: Viewer) -> bool:
     """The work side's data status page (force users see their own force's part of it)."""
     return viewer.role != "public"
+
+
+def can_submit_return(viewer: Viewer, force_code: str) -> bool:
+    """Upload a force's filled data return: its own force's users, and analysts for any force."""
+    return viewer.role == "analyst" or can_answer_query(viewer, force_code)
+
+
+def can_see_accuracy(viewer: Viewer, force_code: str) -> bool:
+    """A force's factual-accuracy comments: staff, and that force's users (never another force's)."""
+    return can_see_query(viewer, force_code)
+
+
+def can_comment_accuracy(viewer: Viewer, force_code: str) -> bool:
+    """Comment on a draft report (while the window is open): that force's users only."""
+    return can_answer_query(viewer, force_code)
+
+
+def can_answer_accuracy(viewer: Viewer) -> bool:
+    return viewer.role == "inspector"
+
+
+def can_set_accuracy_window(viewer: Viewer) -> bool:
+    return viewer.role == "analyst"

@@ -87,7 +87,8 @@ def navigation(role: str) -> list[NavItem]:
     items = [NavItem("Home", "/"), NavItem("Find your force", "/forces"),
              NavItem("Compare", f"/publications/{latest}/compare")]
     if role != "public":
-        items += [NavItem("Data status", "/status"), NavItem("Data queries", "/queries")]
+        items += [NavItem("Data status", "/status"), NavItem("Data queries", "/queries"),
+                  NavItem("Returns", "/returns"), NavItem("Accuracy check", f"/accuracy/{latest}")]
     if role in ("analyst", "inspector"):
         items.append(NavItem("Ledger", "/ledger"))
     if role == "analyst":

@@ -21,11 +21,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from peelkit import forces
 from peelkit.forces import Area
 from peelkit.sources import Sniff, Source, header_score, register
 from peelkit.sources.force_return.items import RETURNS
 from peelkit.sources.force_return.layout import COVER_FIELDS, COVER_SHEET, COVER_TITLE, CSV_COLUMNS
-from peelkit.sources.force_return.parse import cell_text, norm, read_csv, read_workbook, sheet_rows
+from peelkit.sources.force_return.parse import Parsed, cell_text, norm, read_csv, read_workbook, sheet_rows
 from peelkit.sources.force_return.validate import (
     GoodRow,
     ItemKey,
@@ -72,6 +73,14 @@ def _score(found: Sniff) -> float:
 # ---------------------------------------------------------------------------------------------- reading
 
 
+def _wrong_force(parsed: Parsed, force: Area, expected: str, stage: Stage) -> None:
+    """A return uploaded for one force (the web's force users) that is another force's: refused, located."""
+    cells = parsed.meta.get("force_name") or parsed.meta.get("force_code") or []
+    where = cells[0].where if cells else {}
+    stage.problem("unexpected-value", f"this is {force.name}'s return: you can submit your own force's return only",
+                  value=force.name, expected=forces.match(expected).name, **where)
+
+
 def _check(path: Path, stage: Stage) -> tuple[Checked, dict[ItemKey, GoodRow]] | None:
     workbook = path.suffix.lower() in (".xlsx", ".xlsm", ".ods")
     parsed = read_workbook(path, stage) if workbook else read_csv(path, stage)
@@ -79,6 +88,8 @@ def _check(path: Path, stage: Stage) -> tuple[Checked, dict[ItemKey, GoodRow]] |
     if spec is None:
         return None
     force = return_force(parsed, stage)
+    if force is not None and stage.options.get("expect_force") not in (None, force.code):
+        _wrong_force(parsed, force, str(stage.options["expect_force"]), stage)
     submitted_on = submission_date(parsed, spec, stage)
     synthetic = synthetic_marker(parsed, stage)
     good = check_rows(parsed, spec, stage)

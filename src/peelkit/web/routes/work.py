@@ -8,6 +8,8 @@ URLs (each page also answers as JSON at the same path + `.json`):
   .../areas/{id}/recommendations,
   .../narrative/{section}, .../file-review, .../file-review/{sample} (each form page GET + POST)
   /publications/{pub}/control, POST .../control/embargo|publish|draft
+  /returns, /returns/template.xlsx, POST /returns/upload
+  /accuracy/{pub}, POST .../window, /accuracy/{pub}/forces/{slug}, POST .../comments, .../comments/{id}/answer
 """
 
 from __future__ import annotations
@@ -15,17 +17,19 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from peelkit.web.routes import (
+    work_accuracy,
     work_areas,
     work_control,
     work_ledger,
     work_narrative,
     work_queries,
     work_recommendations,
+    work_returns,
     work_review,
     work_status,
 )
 
 router = APIRouter(include_in_schema=False)
 for module in (work_status, work_queries, work_ledger, work_areas, work_recommendations, work_narrative, work_review,
-               work_control):
+               work_control, work_returns, work_accuracy):
     router.include_router(module.router)

@@ -201,27 +201,43 @@ def _reshow(request: Request, viewer: Viewer, query_id: str, form: dict[str, Any
     return page(request, "work/query.html", data, status_code=status_code)
 
 
+def _revised(text: str, errors: FormErrors) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        value = float(text.replace(",", "").strip())
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        errors.add("revised_value", "Enter the revised value as a number of 0 or more, for example 1234, or leave "
+                                    "it blank")
+        return None
+    return value
+
+
 @router.post("/queries/{query_id}/answer", dependencies=CSRF)
 def answer(request: Request, viewer: Signed, query_id: str, answer: Annotated[str, Form()] = "",
-           version: Annotated[str, Form()] = "") -> Response:
+           version: Annotated[str, Form()] = "", revised_value: Annotated[str, Form()] = "") -> Response:
     errors = FormErrors()
     conflict = None
     with ledger(request, viewer) as session:
         query = _visible_query(session, viewer, query_id)
         if not can_answer_query(viewer, query.force_code):
             raise HTTPException(status_code=403)
+    revised = _revised(revised_value, errors)
     if not answer.strip():
         errors.add("answer", "Enter your answer to the query")
-    else:
+    elif not errors:
         try:
             with ledger(request, viewer) as session:
-                answer_query(session, query.id, answer, viewer.name or "", parse_version(version))
+                answer_query(session, query.id, answer, viewer.name or "", parse_version(version), revised)
         except ConflictError:
             conflict = True
         except PeelError as error:
             errors.add("answer", str(error))
     if errors or conflict:
-        form = {"kind": "answer", "answer": answer, "errors": errors.to_dict(), "conflict": bool(conflict)}
+        form = {"kind": "answer", "answer": answer, "revised_value": revised_value, "errors": errors.to_dict(),
+                "conflict": bool(conflict)}
         return _reshow(request, viewer, query_id, form, 409 if conflict else 400)
     return saved(request, f"/queries/{query.id}", "answered")
 

@@ -112,7 +112,9 @@ def status_data(request: Request, viewer: Viewer, publication_id: str) -> dict[s
         "not_signed_off": sum(1 for r in rows if not r.signed_off),
         "checks": _check_summary(queries),
         "open_queries": sum(1 for q in queries if q.status == "open"),
-        "can_sign_off": viewer.role == "force",
+        # Once the force has signed off its current return there is nothing left to sign: the form goes.
+        "can_sign_off": viewer.role == "force" and not all(r.signed_off for r in rows),
+        "signed_off": viewer.role == "force" and bool(rows) and all(r.signed_off for r in rows),
         "notice": notice(request),
     }
 
