@@ -36,12 +36,14 @@ def _mount_sub_apps() -> None:
     # The sub-apps import nothing heavy at module level, so `peel --help` stays fast.
     from peelkit.ledger.file_review_cli import file_review_app
     from peelkit.ledger.findings_cli import check_command, frameworks_app, recommendation_app
+    from peelkit.ledger.moderation_cli import judgment_app
     from peelkit.ledger.surveys_cli import surveys_app
 
     ledger_app.add_typer(file_review_app, name="file-review")
     ledger_app.add_typer(surveys_app, name="surveys")
     ledger_app.add_typer(frameworks_app, name="frameworks")
     ledger_app.add_typer(recommendation_app, name="recommendation")
+    ledger_app.add_typer(judgment_app, name="judgment")
     ledger_app.command("check")(check_command)
 
 
