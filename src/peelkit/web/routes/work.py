@@ -7,6 +7,7 @@ URLs (each page also answers as JSON at the same path + `.json`):
   /ledger/{pub}/forces/{slug}, .../judgments/{question}, .../areas, .../areas/{id}/status,
   .../areas/{id}/recommendations,
   .../narrative/{section}, .../file-review, .../file-review/{sample} (each form page GET + POST)
+  .../judgments/{question}/moderate (POST), /ledger/{pub}/moderation
   /publications/{pub}/control, POST .../control/embargo|publish|draft
 """
 
@@ -18,6 +19,7 @@ from peelkit.web.routes import (
     work_areas,
     work_control,
     work_ledger,
+    work_moderation,
     work_narrative,
     work_queries,
     work_recommendations,
@@ -27,5 +29,5 @@ from peelkit.web.routes import (
 
 router = APIRouter(include_in_schema=False)
 for module in (work_status, work_queries, work_ledger, work_areas, work_recommendations, work_narrative, work_review,
-               work_control):
+               work_control, work_moderation):
     router.include_router(module.router)
