@@ -86,39 +86,23 @@ def run_command(
 
     Example: peel checks run --publication peel-effectiveness-2017 --format csv
     """
-    from peelkit import config, warehouse
-    from peelkit.checks.registry import force_name
-    from peelkit.checks.runner import counts_by_severity, run_checks
+    from peelkit import config
     from peelkit.indicators.publication import load
+    from peelkit.ledger.check_run import CheckRun, find, raise_for
 
     try:
         pub = load(publication)
-        con = warehouse.connect(config.warehouse_path(), read_only=True)
-        try:
-            findings = run_checks(con, pub)
-        finally:
-            con.close()
-        ids: dict[str, tuple[int | None, str, bool]] = {}
-        stale: list[int] = []
+        findings = find(config.warehouse_path(), pub)
+        run = CheckRun(pub.id, findings)
         if raise_queries:
             from peelkit.ledger.db import session_scope
-            from peelkit.ledger.queries import raise_queries as sync
 
             with session_scope(actor=by) as session:
-                report = sync(session, pub.id, findings)
-                new = {id(q) for q in report.created}
-                for q in [*report.created, *report.unchanged, *report.reopened]:
-                    ids[q.fingerprint] = (q.id, q.status, id(q) in new)
-                stale = [q.id for q in report.no_longer_found]
+                run = raise_for(session, pub, findings)
     except PeelError as error:
         _fail(error, fmt)
         return
-    counts = counts_by_severity(findings)
-    rows = []
-    for f in findings:
-        qid, qstatus, is_new = ids.get(f.fingerprint, (None, "", False))
-        rows.append({**f.to_dict(), "force_name": force_name(f.force_code), "query_id": qid,
-                     "query_status": qstatus, "new": is_new})
+    counts, rows, stale = run.counts, run.rows(), run.no_longer_found
     if fmt == Format.csv:
         _csv(rows, RUN_COLUMNS)
         return

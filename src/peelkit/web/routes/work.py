@@ -2,13 +2,13 @@
 and publication control. Each concern has its own module; this one gathers their routes for the app.
 
 URLs (each page also answers as JSON at the same path + `.json`):
-  /status, POST /status/signoff
+  /status, POST /status/signoff, /checks, POST /checks/run, /imports
   /queries, /queries/new (+ POST), /queries/{id}, POST /queries/{id}/answer|close|reopen
   /ledger/{pub}/forces/{slug}, .../judgments/{question}, .../areas, .../areas/{id}/status,
   .../areas/{id}/recommendations,
   .../narrative/{section}, .../file-review, .../file-review/{sample} (each form page GET + POST)
   .../judgments/{question}/moderate (POST), /ledger/{pub}/moderation
-  /publications/{pub}/control, POST .../control/embargo|publish|draft
+  /publications/{pub}/control, POST .../control/embargo|publish|draft|site
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from fastapi import APIRouter
 
 from peelkit.web.routes import (
     work_areas,
+    work_checks,
     work_control,
     work_ledger,
     work_moderation,
@@ -24,10 +25,12 @@ from peelkit.web.routes import (
     work_queries,
     work_recommendations,
     work_review,
+    work_site,
     work_status,
 )
 
 router = APIRouter(include_in_schema=False)
 for module in (work_status, work_queries, work_ledger, work_areas, work_recommendations, work_narrative, work_review,
-               work_control, work_moderation):
+               work_control, work_moderation, work_checks,
+               work_site):
     router.include_router(module.router)
