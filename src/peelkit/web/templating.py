@@ -84,7 +84,7 @@ def navigation(role: str) -> list[NavItem]:
     if role != "public":
         items += [NavItem("Data status", "/status"), NavItem("Data queries", "/queries")]
     if role in ("analyst", "inspector"):
-        items.append(NavItem("Ledger", "/ledger"))
+        items += [NavItem("Checks", "/checks"), NavItem("Ledger", "/ledger")]
     if role == "analyst":
         items.append(NavItem("Publications", f"/publications/{latest}/control"))
     return items
