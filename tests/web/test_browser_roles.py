@@ -14,8 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ import pytest
 from tests.helpers import run_peel
 from tests.web.browser_helpers import CHROMIUM, CHROMIUM_ARGS, Tab, follow, tab_to
 from tests.web.conftest import PASSWORD, PUBLICATION, SECRET, _free_port
+from tests.web.test_server_follows_ledger import _status, _wait
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)",
@@ -37,16 +36,6 @@ pytestmark = pytest.mark.slow  # a real browser, a real server and a full data i
 CONTROL = f"/publications/{PUBLICATION}/control"
 JUDGMENT = f"/ledger/{PUBLICATION}/forces/warwickshire/judgments/overall"
 USERS = (("ana", "analyst"), ("abe", "analyst"), ("ian", "inspector"), ("ivy", "inspector"), ("ida", "inspector"))
-
-
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-    except OSError:
-        return 0
 
 
 @pytest.fixture(scope="module")
@@ -72,11 +61,7 @@ def server(env: dict[str, str]) -> Iterator[str]:
                                env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while _status(base + "/") != 200:
-        if time.monotonic() > deadline:
-            pytest.fail("peel serve did not start")
-        time.sleep(0.3)
+    _wait(lambda: _status(base + "/") == 200, 60, "peel serve did not start")
     try:
         yield base
     finally:
