@@ -84,7 +84,7 @@ demo: install
 	@if $(BIN)/peel publication status peel-effectiveness-2017 | grep -q ': published'; then \
 	  echo "peel-effectiveness-2017 is already published"; \
 	else $(BIN)/peel publication set peel-effectiveness-2017 --state published --by "make demo" \
-	  --override "demonstration release: the synthetic returns' planted anomalies are left open and no force has signed off"; fi
+	  --override "demonstration release: the synthetic returns' planted anomalies are left open, no force has signed off and the imported public grades are not moderated in peelkit"; fi
 	$(BIN)/peel publish --publication peel-effectiveness-2017 --jobs 2
 	@for user in "analyst --role analyst" "inspector --role inspector" \
 	             "warwickshire --role force --force Warwickshire"; do \

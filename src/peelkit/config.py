@@ -86,3 +86,8 @@ def data_dir(required: bool = True) -> Path | None:
     if required and not path.is_dir():
         raise ConfigError(f"PEEL_DATA_DIR={raw} is not a folder.")
     return path
+
+
+def child_environment(overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child `peel` process (a background publish): this one's, with `overrides`."""
+    return {**os.environ, **(overrides or {})}

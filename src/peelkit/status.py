@@ -82,3 +82,21 @@ def warehouse_is_empty(db_path: Path | None = None) -> bool:
     finally:
         con.close()
     return not row or row[0] == 0
+
+
+def import_history(db_path: Path | None = None) -> list[dict[str, Any]]:
+    """Every file loaded into the warehouse, newest first: source, publisher, file, vintage, datasets, rows,
+    whether synthetic, checksum and when."""
+    path = db_path or config.warehouse_path()
+    if not path.exists():
+        return []
+    con = warehouse.connect(path, read_only=True)
+    try:
+        rows = con.execute(
+            """SELECT import_id, source, publisher, file_name, vintage, datasets, row_count, synthetic, sha256,
+                      imported_at FROM imports ORDER BY imported_at DESC, import_id DESC""").fetchall()
+    finally:
+        con.close()
+    keys = ("import_id", "source", "publisher", "file_name", "vintage", "datasets", "rows", "synthetic", "sha256",
+            "imported_at")
+    return [dict(zip(keys, row, strict=True)) for row in rows]

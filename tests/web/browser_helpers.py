@@ -64,7 +64,9 @@ def tab_to(page: Page, *, text: str | re.Pattern[str] | None = None, element_id:
         now = active(page)
         if _matches(now, text, element_id, name, href):
             return now
-        assert now != previous or now.get("type") == "radio", f"focus stopped moving at {now}"
+        # Arrow-key groups (radios) and a date-time input's own fields (day, month, ... each a Tab stop) keep
+        # the focus on one element for a few presses.
+        assert now != previous or now.get("type") in ("radio", "datetime-local"), f"focus stopped moving at {now}"
         previous = now
         seen.append(now.get("text") or now.get("id") or now.get("name") or now.get("tag", ""))
     raise AssertionError(f"Tab never reached text={text!r} id={element_id!r} name={name!r} href={href!r}; "

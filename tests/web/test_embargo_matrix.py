@@ -417,6 +417,12 @@ GET: dict[str, Page] = {
     "/accuracy/{publication}/forces/{slug}": Page(query_visible, _forces, twin=True),
     "/publications/{publication}/control": Page(only("ana"), _publication),
     "/publications/{publication}/control.json": Page(only("ana"), _publication),
+    "/checks": Page(STAFF_ONLY, queries=("", f"?publication={PUBLICATION}")),
+    "/checks.json": Page(STAFF_ONLY, queries=("", f"?publication={PUBLICATION}")),
+    "/imports": Page(STAFF_ONLY),
+    "/imports.json": Page(STAFF_ONLY),
+    "/ledger/{publication}/moderation": Page(STAFF_ONLY, _publication),
+    "/ledger/{publication}/moderation.json": Page(STAFF_ONLY, _publication),
 }
 
 
@@ -469,6 +475,9 @@ POST: dict[str, Post] = {
     "/publications/{publication}/control/embargo": Post(_role_in("ana"), _forbidden, _publication),
     "/publications/{publication}/control/publish": Post(_role_in("ana"), _forbidden, _publication),
     "/publications/{publication}/control/draft": Post(_role_in("ana"), _forbidden, _publication),
+    "/publications/{publication}/control/site": Post(_role_in("ana"), _forbidden, _publication),
+    "/checks/run": Post(_role_in("ana"), _forbidden),
+    LEDGER_FORCE + "/judgments/{question_id}/moderate": Post(_role_in("ian"), _forbidden, _one_question),
 }
 
 # Routes that hold nothing of any publication: asked by everyone in every state (no marker may appear), but

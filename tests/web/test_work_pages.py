@@ -189,7 +189,7 @@ def test_analysts_see_the_ledger_read_only(client: TestClient, login: Login, web
 
 PATH_VALUES = {"publication": PUBLICATION, "slug": "warwickshire", "question_id": Q1, "area_id": "1",
                "section": "overview", "sample_id": "1"}
-WORK_PREFIXES = ("/status", "/queries", "/ledger", "/publications/{publication}/control")
+WORK_PREFIXES = ("/status", "/queries", "/ledger", "/publications/{publication}/control", "/checks")
 
 
 def work_post_routes(app: FastAPI) -> list[str]:

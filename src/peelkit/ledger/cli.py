@@ -36,6 +36,7 @@ def _mount_sub_apps() -> None:
     from peelkit.ledger.accuracy_cli import accuracy_app
     from peelkit.ledger.file_review_cli import file_review_app
     from peelkit.ledger.findings_cli import check_command, frameworks_app, recommendation_app
+    from peelkit.ledger.moderation_cli import judgment_app
     from peelkit.ledger.report_demo_cli import demo_command
     from peelkit.ledger.surveys_cli import surveys_app
 
@@ -43,6 +44,7 @@ def _mount_sub_apps() -> None:
     ledger_app.add_typer(surveys_app, name="surveys")
     ledger_app.add_typer(frameworks_app, name="frameworks")
     ledger_app.add_typer(recommendation_app, name="recommendation")
+    ledger_app.add_typer(judgment_app, name="judgment")
     ledger_app.command("check")(check_command)
     ledger_app.command("demo")(demo_command)
     ledger_app.add_typer(accuracy_app, name="accuracy")

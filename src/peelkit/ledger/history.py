@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from peelkit.ledger.base import AuditLog
 
 # Records that name their force in a force_code column.
-FORCE_TABLES = ("judgment", "improvement_area", "narrative", "data_query", "return_signoff", "correction",
-                "accuracy_comment", "return_submission")
+FORCE_TABLES = ("judgment", "judgment_review", "improvement_area", "narrative", "data_query", "return_signoff",
+                "correction", "accuracy_comment", "return_submission")
 # Bookkeeping columns: they change on every save and say nothing to a reader.
 QUIET = frozenset({"id", "version", "created_at", "updated_at", "recorded_at", "fingerprint", "password_hash"})
 

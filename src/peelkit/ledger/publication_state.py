@@ -6,8 +6,9 @@ embargoed -> draft or a new release time, only before the release time; nothing 
 records then change only as corrections: peelkit.ledger.corrections). Every change writes an audit row;
 ``version`` refuses stale edits.
 
-The gate: a publication is embargoed or published only when no error-severity data query is unresolved and
-every force has signed off its current return, unless an override reason is given; the reason and what it
+The gate: a publication is embargoed or published only when no error-severity data query is unresolved,
+every force has signed off its current return and every judgment of its programme year has been moderated
+(peelkit.ledger.moderation), unless an override reason is given; the reason and what it
 overrode are kept (audited) and Annex A lists them. Publishing records the actual release time.
 """
 
@@ -22,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
-from peelkit.errors import InputError, RecordRuleError
+from peelkit.errors import InputError, PeelError, RecordRuleError
 from peelkit.ledger.base import Base, ConflictError, Versioned, utcnow
 from peelkit.plural import counted, word_for
 
@@ -117,8 +118,9 @@ def _check_transition(current: PublicationStatus, state: State, release_at: date
 
 def gate_problems(session: Session, publication_id: str,
                   current_returns: dict[str, int] | None = None) -> list[str]:
-    """What stands between a publication and its release: unresolved error-severity data queries and forces
-    that have not signed off their current return (`current_returns` from the warehouse, when there is one)."""
+    """What stands between a publication and its release: unresolved error-severity data queries, forces that
+    have not signed off their current return (`current_returns` from the warehouse, when there is one) and
+    judgments of its programme year not yet moderated."""
     from peelkit.ledger.queries import list_queries, return_status
 
     problems = []
@@ -128,7 +130,20 @@ def gate_problems(session: Session, publication_id: str,
     for row in return_status(session, publication_id, current_returns):
         if not row.signed_off:
             problems.append(f"{row.force_name} has not signed off its figures ({row.note or 'not signed off'})")
-    return problems
+    return problems + _unmoderated_lines(session, publication_id)
+
+
+def _unmoderated_lines(session: Session, publication_id: str) -> list[str]:
+    # A publication with no programme framework (an indicators-only one) has no judgments to moderate.
+    from peelkit.indicators.publication import load
+    from peelkit.ledger import frameworks as fw
+    from peelkit.ledger.moderation import gate_lines
+
+    try:
+        framework = fw.for_publication(load(publication_id))
+    except PeelError:
+        return []
+    return gate_lines(session, framework.id)
 
 
 def _gate(session: Session, publication_id: str, current_returns: dict[str, int] | None,

@@ -21,7 +21,6 @@ from peelkit.plural import counted, word_for
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from peelkit.checks.registry import CheckFinding
     from peelkit.ledger.queries import DataQuery
 
 checks_app = typer.Typer(
@@ -68,24 +67,6 @@ def _current_returns() -> dict[str, int] | None:
     return warehouse.current_returns(warehouse_for_reading())
 
 
-def _sync_queries(publication_id: str, findings: list[CheckFinding], by: str
-                  ) -> tuple[dict[str, tuple[int | None, str, bool]], list[int], list[int]]:
-    """Raise, keep or reopen a query per finding: (query id, status, new) by fingerprint; the ids of queries no
-    longer found; and the ids closed because the force resubmitted a return that no longer shows them."""
-    from peelkit.ledger.db import session_scope
-    from peelkit.ledger.queries import close_stale_queries
-    from peelkit.ledger.queries import raise_queries as sync
-
-    ids: dict[str, tuple[int | None, str, bool]] = {}
-    with session_scope(actor=by) as session:
-        report = sync(session, publication_id, findings)
-        new = {id(q) for q in report.created}
-        for q in [*report.created, *report.unchanged, *report.reopened]:
-            ids[q.fingerprint] = (q.id, q.status, id(q) in new)
-        closed = [q.id for q in close_stale_queries(session, publication_id, findings, _current_returns() or {}, by)]
-        return ids, [q.id for q in report.no_longer_found if q.id not in closed], closed
-
-
 def _print_findings(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         query = f"query {row['query_id']} ({row['query_status']}{', new' if row['new'] else ''})" \
@@ -118,26 +99,24 @@ def run_command(
     Example: peel checks run --publication peel-effectiveness-2017 --format csv
     """
     from peelkit import warehouse
-    from peelkit.checks.registry import force_name
-    from peelkit.checks.runner import counts_by_severity, run_checks
     from peelkit.indicators.publication import load
+    from peelkit.ledger.check_run import CheckRun, find, raise_for
 
     pub = load(publication)
-    con = warehouse.connect(warehouse_for_reading(), read_only=True)
-    try:
-        findings = run_checks(con, pub)
-    finally:
-        con.close()
-    ids, stale, closed = _sync_queries(pub.id, findings, by) if raise_queries else ({}, [], [])
-    counts = counts_by_severity(findings)
-    rows = []
-    for f in findings:
-        qid, qstatus, is_new = ids.get(f.fingerprint, (None, "", False))
-        rows.append({**f.to_dict(), "force_name": force_name(f.force_code), "query_id": qid,
-                     "query_status": qstatus, "new": is_new})
+    path = warehouse_for_reading()
+    findings = find(path, pub)
+    run = CheckRun(pub.id, findings)
+    if raise_queries:
+        from peelkit.ledger.db import session_scope
+
+        with session_scope(actor=by) as session:
+            run = raise_for(session, pub, findings, warehouse.current_returns(path))
+    counts, rows = run.counts, run.rows()
+    stale, closed = run.no_longer_found, run.closed_resubmitted
     if fmt == Format.csv:
         _csv(rows, RUN_COLUMNS)
-    elif fmt == Format.json:
+        return
+    if fmt == Format.json:
         typer.echo(json.dumps({"publication": pub.id, "counts": counts, "findings": rows,
                                "no_longer_found": stale, "closed_resubmitted": closed}, indent=2, default=str))
         return

@@ -9,6 +9,7 @@ from peelkit.ledger import (  # noqa: F401
     file_review,
     improvements,
     judgments,
+    moderation,
     narrative,
     publication_state,
     queries,

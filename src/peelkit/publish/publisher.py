@@ -224,13 +224,18 @@ def publish(
     on_force: Callable[[str], None] | None = None,
     wait: bool = False,
     on_wait: Callable[[str], None] | None = None,
+    locked: bool = False,
 ) -> PublishReport:
     """Build the whole site in a new folder, then swap it in; on any failure the previous site stays. One
     publish at a time per site folder: another one running makes this one wait (`wait`) or raise Busy.
 
-    `data` may be a function that loads it: it is then called while the worker processes start."""
+    `data` may be a function that loads it: it is then called while the worker processes start.
+    `locked`: the caller already holds the site lock (a background job handed it by the process that started
+    it, peelkit.publish.job)."""
     from peelkit.publish.lock import site_lock
 
+    if locked:
+        return _build(data, out, formats=formats, force_codes=force_codes, jobs=jobs, on_force=on_force)
     with site_lock(out.absolute(), wait=wait, on_wait=on_wait):
         return _build(data, out, formats=formats, force_codes=force_codes, jobs=jobs, on_force=on_force)
 

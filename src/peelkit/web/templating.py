@@ -90,7 +90,7 @@ def navigation(role: str) -> list[NavItem]:
         items += [NavItem("Data status", "/status"), NavItem("Data queries", "/queries"),
                   NavItem("Returns", "/returns"), NavItem("Accuracy check", f"/accuracy/{latest}")]
     if role in ("analyst", "inspector"):
-        items.append(NavItem("Ledger", "/ledger"))
+        items += [NavItem("Checks", "/checks"), NavItem("Ledger", "/ledger")]
     if role == "analyst":
         items.append(NavItem("Publications", f"/publications/{latest}/control"))
     return items

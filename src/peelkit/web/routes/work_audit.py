@@ -13,6 +13,7 @@ from peelkit.web.routes.work_common import uk_time
 
 TABLE_LABELS = {
     "judgment": "Judgment",
+    "judgment_review": "Moderation",
     "improvement_area": "Area for improvement",
     "improvement_status": "Area status",
     "narrative": "Narrative",

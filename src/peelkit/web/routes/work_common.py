@@ -32,6 +32,9 @@ DASH = "–"
 # echoed from the URL).
 NOTICES: dict[str, str] = {
     "judgment": "The judgment has been saved.",
+    "moderated": "Your moderation decision has been recorded.",
+    "checks-run": "The checks have been run.",
+    "publish-started": "The site is being rebuilt.",
     "area-raised": "The area for improvement has been recorded.",
     "area-status": "The status of the area has been updated.",
     "recommendation": "The recommendation has been saved.",

@@ -32,6 +32,7 @@ from peelkit.web.routes.work_common import (
     uk_local_input,
     uk_time,
 )
+from peelkit.web.routes.work_site import site_data
 from peelkit.web.templating import page
 
 router = APIRouter(include_in_schema=False)
@@ -65,6 +66,7 @@ def control_data(session: Session, request: Request, pub: Publication,
         "conflict": False,
         "notice": notice(request),
         "base": f"/publications/{pub.id}/control",
+        "site": site_data(request, pub.id),
     }
 
 

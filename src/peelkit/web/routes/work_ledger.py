@@ -20,6 +20,7 @@ from peelkit.ledger.base import ConflictError
 from peelkit.ledger.improvements import AreaView, areas_for
 from peelkit.ledger.judgments import Judgment, record_judgment, standing_judgments
 from peelkit.ledger.ledger_check import check_ledger
+from peelkit.ledger.moderation import programme_reviews
 from peelkit.ledger.narrative import Narrative
 from peelkit.ledger.publication_state import get_status
 from peelkit.web.auth import csrf_protect, require
@@ -43,6 +44,7 @@ from peelkit.web.routes.work_common import (
     target_or_404,
     uk_time,
 )
+from peelkit.web.routes.work_moderation import moderation_data
 from peelkit.web.templating import page
 
 router = APIRouter(include_in_schema=False)
@@ -83,6 +85,7 @@ def overview_data(session: Session, request: Request, viewer: Viewer, target: Ta
     standing = standing_judgments(session, code, target.framework.year)
     stands = {s.question_id: s for s in [*standing.questions, *([standing.overall] if standing.overall else [])]}
     judgments = []
+    states = {r.question_id: r.state for r in programme_reviews(session, target.framework.id, code)}
     for q in _questions(target.framework):
         s = stands.get(q.id)
         judgments.append({
@@ -90,7 +93,7 @@ def overview_data(session: Session, request: Request, viewer: Viewer, target: Ta
             "unconfirmed": list(q.unconfirmed),
             "recorded": judgment_dict(find_judgment(session, target, q.id)),
             "standing": {"grade": s.grade, "basis": s.basis, "last_inspected": s.last_inspected} if s else None,
-            "edit_url": f"{target.base}/judgments/{q.id}",
+            "edit_url": f"{target.base}/judgments/{q.id}", "moderation": states.get(q.id),
         })
     titles = {q.id: q.title for q in target.framework.all_areas}
     areas = [{**AreaView(a).to_dict(), "question_title": titles.get(a.question_id, a.question_id),
@@ -114,6 +117,7 @@ def overview_data(session: Session, request: Request, viewer: Viewer, target: Ta
         "can_edit": can_edit_ledger(viewer),
         "judgments": judgments,
         "movement": standing.movement,
+        "moderation_url": f"/ledger/{target.pub.id}/moderation",
         "checks": [f.to_dict() for f in check_ledger(session, force=code, year=target.framework.id)],
         "areas": areas,
         "new_area_url": f"{target.base}/areas",
@@ -188,6 +192,8 @@ def judgment_page(request: Request, viewer: Inspector, publication: str, slug: s
     question = _question_or_404(target, strip_json(question_id))
     with ledger(request, viewer) as session:
         data = judgment_data(session, target, question)
+        data["moderation"] = moderation_data(session, viewer, target, question.id)
+        data["notice"] = notice(request)
     return render_ledger(request, viewer, target, "work/judgment.html", data)
 
 
