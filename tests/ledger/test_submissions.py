@@ -51,7 +51,7 @@ def _kent_queries(url: str) -> list[tuple[str, str, str | None]]:
 
 def test_a_resubmission_closes_the_queries_it_answers(demo_world: Path, ledger_url: str, tmp_path: Path) -> None:
     assert (RULE, "open", None) in _kent_queries(ledger_url)
-    with db.session_scope(ledger_url) as session, pytest.raises(Exception, match="open data quer(y|ies)"):
+    with db.session_scope(ledger_url) as session, pytest.raises(Exception, match=r"open data quer(y|ies)"):
         sign_off(session, PUB, "Kent", "kent")
     done = submit_return(corrected_kent(tmp_path / "kent.xlsx"), PUB, "kent-user", force_code=KENT.code,
                          warehouse_path=demo_world, ledger_url=ledger_url)
