@@ -211,3 +211,17 @@ def live_server(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright (never `playwright install`), one per browser-test module. The modules
+    call browser_gate.require_browser first, so a missing Chromium is a loud skip (a failure in CI)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.browser_helpers import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

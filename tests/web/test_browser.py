@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from peelkit.web.app import WebSettings
 from tests.web.browser_gate import require_browser
 from tests.web.browser_helpers import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     Tab,
     active,
     artifacts_dir,
@@ -45,14 +44,6 @@ FORCE = f"/publications/{PUBLICATION}/forces/warwickshire"
 LEDGER = f"/ledger/{PUBLICATION}/forces/warwickshire"
 ASB_POWERS = "Anti-social behaviour powers used per million population"
 Q4_TITLE = "Tackling serious and organised crime"  # the published heading (the core question is beneath it)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

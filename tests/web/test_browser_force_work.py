@@ -13,11 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -30,14 +25,14 @@ from peelkit import forces
 from peelkit.returns.demo import SUBMITTED_ON, force_entries
 from peelkit.returns.template import write_return
 from peelkit.sources.force_return.items import return_spec
-from tests.helpers import run_peel
-from tests.web.browser_helpers import CHROMIUM, CHROMIUM_ARGS, Tab, follow, tab_to
-from tests.web.conftest import PASSWORD, PUBLICATION, SECRET, _free_port
+from tests.helpers import peel_serve, run_peel
+from tests.web.browser_helpers import CHROMIUM, Tab, follow, tab_to
+from tests.web.conftest import PASSWORD, PUBLICATION, SECRET
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM}", allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.slow
 KENT = forces.match("Kent")
@@ -79,32 +74,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def server(world: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "peelkit.cli", "serve", "--port", str(port)],
-                               env={**os.environ, **world}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/login", timeout=5):
-                break
-        except OSError:
-            assert process.poll() is None and time.monotonic() < deadline, "peel serve did not start"
-            time.sleep(0.2)
-    try:
+    with peel_serve(world) as base:
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def open_tab(browser: Browser, server: str) -> Tab:

@@ -18,7 +18,6 @@ from peelkit.web.app import STATIC_DIR
 from tests.helpers import peel_serve
 from tests.web.browser_helpers import CHROMIUM, Tab, active, follow, tab_to
 from tests.web.conftest import PUBLICATION, SECRET, WARKS
-from tests.web.test_browser import browser  # noqa: F401 (the fixture: one Chromium for the module)
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)",
@@ -65,7 +64,7 @@ def served(web_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture
-def tabs(browser: Browser, served: Served) -> Iterator[Tabs]:  # noqa: F811 (the imported fixture)
+def tabs(browser: Browser, served: Served) -> Iterator[Tabs]:
     contexts: list[Any] = []
 
     def open_tab(javascript: bool = True) -> Tab:

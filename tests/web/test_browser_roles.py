@@ -10,9 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,16 +17,15 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import run_peel
-from tests.web.browser_helpers import CHROMIUM, CHROMIUM_ARGS, Tab, follow, tab_to
-from tests.web.conftest import PASSWORD, PUBLICATION, SECRET, _free_port
-from tests.web.test_server_follows_ledger import _status, _wait
+from tests.helpers import peel_serve, run_peel
+from tests.web.browser_helpers import CHROMIUM, Tab, follow, tab_to
+from tests.web.conftest import PASSWORD, PUBLICATION, SECRET
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)",
                 allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.slow  # a real browser, a real server and a full data import
 
@@ -56,25 +52,8 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def server(env: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "peelkit.cli", "serve", "--port", str(port)],
-                               env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    _wait(lambda: _status(base + "/") == 200, 60, "peel serve did not start")
-    try:
+    with peel_serve(env) as base:
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
