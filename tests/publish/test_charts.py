@@ -18,7 +18,7 @@ from peelkit.indicators.catalogue import BY_ID
 from peelkit.indicators.display import DASH, display
 from peelkit.indicators.engine import Result
 from peelkit.periods import Period
-from peelkit.publish import chart_parts, charts
+from peelkit.publish import bar_spec, chart_parts, charts
 from peelkit.publish.funnel import funnel_chart
 from peelkit.publish.model import Chart
 
@@ -249,6 +249,12 @@ def test_specs_are_valid_vega_lite(figures: dict[str, Chart]) -> None:
     """Charts are built without Altair's (slow) validation; check the specs against the schema here."""
     for chart in [*figures.values(), funnel_chart(RESULTS, "asb_powers_per_million", KENT)]:
         alt.LayerChart.from_dict(chart.spec, validate=True)
+
+
+def test_bar_specs_name_the_vega_lite_version_altair_writes(figures: dict[str, Chart]) -> None:
+    """The bar specs are plain dicts (peelkit.publish.bar_spec); the funnel plots come from Altair: one version."""
+    assert bar_spec.VEGA_LITE_SCHEMA == alt.SCHEMA_URL
+    assert {chart.spec["$schema"] for chart in figures.values() if chart.spec} == {alt.SCHEMA_URL}
 
 
 def test_funnel_axis_reads_as_numbers_not_exponents() -> None:

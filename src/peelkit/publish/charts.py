@@ -1,6 +1,6 @@
-"""Figures by force (DESIGN.md section 6): ranked bar charts and funnel plots of the forces, each a Vega-Lite
-spec (Altair; interactive on the web) with its SVG rendered offline by vl-convert (print), a text alternative and
-a data table fallback.
+"""Figures by force (DESIGN.md section 6): ranked bar charts of the forces, each a Vega-Lite spec (interactive on
+the web; written by peelkit.publish.bar_spec) with its SVG rendered offline by vl-convert (print), a text
+alternative and a data table fallback.
 
 Speed. vl-convert takes about 0.1 s a chart once warm (0.5 s for the first), too slow for 4 charts x 43 forces
 in the publisher's budget. Every force's chart of an indicator differs from the others only in the highlight, so
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,17 +28,11 @@ from peelkit.indicators.display import DASH
 from peelkit.indicators.engine import Result
 from peelkit.indicators.publication import Publication
 from peelkit.plural import counted
+from peelkit.publish.bar_spec import bar_spec
 from peelkit.publish.chart_parts import (
     ARROW,
-    BAR_WIDTH,
-    EARLIER_RULE,
-    FONT,
-    FORCE_ROW,
-    FORCE_ROW_TWO,
-    HIGHLIGHT,
     HIGHLIGHT_FILLS,
     OTHER_FILLS,
-    OUTLINE,
     ChartError,
     Edit,
     Fig,
@@ -50,7 +43,6 @@ from peelkit.publish.chart_parts import (
     force_name_in,
     grouped_notes,
     highlight_edits,
-    inline_data,
     lower_first,
     mark_start,
     no_figures_reason,
@@ -60,8 +52,6 @@ from peelkit.publish.chart_parts import (
     series_of,
     short_note,
     svg_text,
-    to_spec,
-    value_title,
     with_highlight,
     with_unit,
 )
@@ -246,7 +236,7 @@ def _bar_layout(indicator_id: str, all_series: tuple[Series, ...]) -> _BarLayout
             ew_rows.append({"value": s.ew.value, "latest": index == 0,
                             "text": f"England and Wales{' ' + s.short if n_series > 1 else ''}: {s.ew.display}",
                             "dy": -6 - 14 * index})
-    spec = to_spec(_bar_spec(indicator, series, ew_rows, order, synthetic), {"forces": rows})
+    spec = {**bar_spec(indicator, series, ew_rows, order, synthetic), "datasets": {"forces": rows}}
     return _BarLayout(indicator_id, all_series, series, order, tuple(rows), values, synthetic, spec)
 
 
@@ -282,77 +272,6 @@ def _bar_finish(layout: _BarLayout, rendered: str) -> _BarBase:
     notes = _bar_notes(layout.all_series, series, order, layout.synthetic)
     return _BarBase(indicator_id, BY_ID[indicator_id].title, json.dumps(layout.spec), svg, order, columns,
                     tuple(table), tuple(notes), series, edits)
-
-
-def _bar_spec(indicator: Indicator, series: Sequence[Series], ew_rows: list[dict[str, Any]],
-              order: Sequence[str], synthetic: bool) -> Any:
-    import altair as alt  # type: ignore[import-untyped,unused-ignore]  # not needed where bases are seeded
-
-    is_highlight = f"datum.force === {HIGHLIGHT}"
-    two = len(series) > 1
-    height = len(order) * (FORCE_ROW_TWO if two else FORCE_ROW)
-    longest = max(len(name) for name in order)
-    extent = max(110, math.ceil(longest * 7.2 + 30))
-    x_title = value_title(indicator)
-    highlight = alt.param(name=HIGHLIGHT, value="")
-    data = alt.NamedData(name="forces")
-    y = alt.Y("force:N", sort=list(order), title="Force (ranked, highest first)",
-              axis=alt.Axis(labelExpr=f"datum.value === {HIGHLIGHT} ? '{ARROW}' + datum.value : datum.value",
-                            labelFontWeight=alt.ExprRef(
-                                expr=f"datum.value === {HIGHLIGHT} ? 'bold' : 'normal'"),
-                            labelFontSize=11, labelLimit=extent, minExtent=extent, maxExtent=extent, ticks=False,
-                            labelPadding=6))
-    labels = [s.label for s in series]
-    offset = alt.YOffset("period:N", sort=labels, scale=alt.Scale(paddingInner=0.05)) if two else alt.Undefined
-    bars = alt.Chart(data).mark_bar(height=alt.RelativeBandSize(0.9) if not two else alt.Undefined).encode(
-        y=y,
-        yOffset=offset,
-        x=alt.X("value:Q", title=x_title, axis=alt.Axis(grid=True, labelFontSize=11, titleFontSize=12)),
-        fill=alt.Fill("fill_now:N", scale=None),
-        stroke=alt.condition(is_highlight, alt.value(OUTLINE), alt.value(None)),
-        description=alt.Description("description:N"),
-    ).transform_calculate(fill_now=f"{is_highlight} ? datum.highlight_fill : datum.fill")
-    value_labels = alt.Chart(data).mark_text(align="left", baseline="middle", dx=4, fontSize=11,
-                                             fontWeight="bold").encode(
-        y=alt.Y("force:N", sort=list(order)),
-        yOffset=offset,
-        x=alt.X("value:Q"),
-        text=alt.Text("display:N"),
-        opacity=alt.condition(is_highlight, alt.value(1), alt.value(0)),
-        description=alt.Description("label_description:N"),
-    )
-    layers: list[Any] = [bars, value_labels]
-    if two:
-        # The periods' legend, from an invisible layer (the bars' own fill carries the highlight, not a scale);
-        # below the chart, as England and Wales's reference labels take the top.
-        layers.append(alt.Chart(inline_data([{"period": label} for label in labels])).mark_square(size=0).encode(
-            color=alt.Color("period:N", sort=labels, scale=alt.Scale(domain=labels, range=list(OTHER_FILLS)),
-                            legend=alt.Legend(title=None, orient="bottom", labelFontSize=11, symbolType="square",
-                                              columnPadding=24,
-                                              symbolSize=120, symbolOpacity=1, symbolStrokeWidth=0))))
-    if ew_rows:
-        ew_data = inline_data(ew_rows)
-        rule = alt.Chart(ew_data).mark_rule(strokeWidth=1.5).encode(
-            x=alt.X("value:Q"),
-            color=alt.condition("datum.latest", alt.value("#000000"), alt.value(EARLIER_RULE)),
-            strokeDash=alt.condition("datum.latest", alt.value([1, 0]), alt.value([5, 3])),
-            description=alt.Description("text:N"),
-        )
-        text = alt.Chart(ew_data).mark_text(align="left", baseline="bottom", dx=3, fontSize=11).encode(
-            x=alt.X("value:Q"), y=alt.value(0), text=alt.Text("text:N"),
-            yOffset=alt.YOffset("dy:Q", scale=None),
-            color=alt.condition("datum.latest", alt.value("#000000"), alt.value(EARLIER_RULE)),
-        )
-        layers += [rule, text]
-    subtitle = [" and ".join([labels[0], *(lower_first(label) for label in labels[1:])])]
-    if synthetic:
-        subtitle.append("Synthetic demonstration data, not official statistics")
-    title = alt.Title(indicator.title, subtitle=subtitle, anchor="start", fontSize=14, subtitleFontSize=11,
-                      offset=10 + 14 * len(ew_rows))
-    return (alt.layer(*layers).add_params(highlight)
-            .properties(width=BAR_WIDTH, height=height, title=title, description=f"{indicator.title}, by force")
-            .configure(font=FONT).configure_view(stroke=None))
-
 
 
 def _bar_notes(all_series: Sequence[Series], series: Sequence[Series], order: Sequence[str],

@@ -5,9 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import special as _sp  # type: ignore[import-untyped]  # scipy ships no type hints
-
-from peelkit.binomial_test import two_sided_p_value
+from peelkit.binomial_test import scipy_special, two_sided_p_value
 from peelkit.stats.common import (
     CONFIDENCE_95,
     ChangeKind,
@@ -77,7 +75,7 @@ def change_significance(
         z = _proportion_z(count_now, denom_now, count_before, denom_before)
         if z is None:
             return ChangeTest(pct_change, None, 1.0, False, "two-proportion z-test (pooled)")
-        p_value = float(2 * _sp.ndtr(-abs(z)))
+        p_value = float(2 * scipy_special().ndtr(-abs(z)))
         return ChangeTest(pct_change, z, p_value, p_value < alpha, "two-proportion z-test (pooled)")
     raise ValueError(f"kind must be 'rate' or 'proportion', got {kind!r}")
 
@@ -123,8 +121,8 @@ def rate_ratio_interval(
         return 0.0, math.inf
     # Clopper-Pearson limits as beta quantiles (closed form; much faster than root finding).
     alpha = 1 - conf
-    low = 0.0 if now == 0 else float(_sp.betaincinv(now, total - now + 1, alpha / 2))
-    high = 1.0 if now == total else float(_sp.betaincinv(now + 1, total - now, 1 - alpha / 2))
+    low = 0.0 if now == 0 else float(scipy_special().betaincinv(now, total - now + 1, alpha / 2))
+    high = 1.0 if now == total else float(scipy_special().betaincinv(now + 1, total - now, 1 - alpha / 2))
     lower = low / (1 - low) if low < 1 else math.inf
     upper = high / (1 - high) if high < 1 else math.inf
     return lower, upper

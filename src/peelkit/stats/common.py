@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from scipy import special as _sp  # type: ignore[import-untyped]  # scipy ships no type hints
+from peelkit.binomial_test import scipy_special
 
 CONFIDENCE_95 = 0.95
 """Fingertips' 95% level (about 2 standard deviations; 0.025 in each tail)."""
@@ -67,12 +67,12 @@ def confidence_level(confidence: float) -> float:
 
 def z_score(confidence: float) -> float:
     """Two-sided normal quantile: qnorm(confidence + (1 - confidence) / 2)."""
-    return float(_sp.ndtri(confidence + (1 - confidence) / 2))
+    return float(scipy_special().ndtri(confidence + (1 - confidence) / 2))
 
 
 def chi2_ppf(p: float, df: float) -> float:
     # scipy.stats.chi2.ppf computes exactly this; scipy.stats itself takes ~0.6 s to import.
-    return float(2 * _sp.gammaincinv(df / 2, p))
+    return float(2 * scipy_special().gammaincinv(df / 2, p))
 
 
 def check_count(count: float, name: str = "count") -> None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import special as _sp  # type: ignore[import-untyped]  # scipy ships no type hints
-
+from peelkit.binomial_test import scipy_special
 from peelkit.stats.common import (
     CONFIDENCE_95,
     CONFIDENCE_99_8,
@@ -64,7 +63,7 @@ class FunnelPoint:
 
 def sigma_adjustment(p: float, population: float, average: float, side: Side, multiplier: float) -> float:
     """PHE ``sigma_adjustment``: the Wilson-score funnel limit for a proportion at ``population``."""
-    q2 = _sp.ndtri(p) ** 2
+    q2 = scipy_special().ndtri(p) ** 2
     first_part = average * (population / q2 + 1)
     adj = math.sqrt(
         (-8 * average * (population / q2 + 1)) ** 2
@@ -112,7 +111,7 @@ def _phe_poisson_cis(z: float, x_a: float, x_b: float) -> float:
     """
     k = math.floor(z) + 1
     term = math.exp(k * math.log(z) - z - math.lgamma(k + 1))
-    total = float(_sp.pdtr(k - 1, z))
+    total = float(scipy_special().pdtr(k - 1, z))
     while term > total * 1e-10:
         total += term
         k += 1
@@ -122,7 +121,7 @@ def _phe_poisson_cis(z: float, x_a: float, x_b: float) -> float:
     hi = last if math.isinf(x_b) else min(math.floor(x_b), last)
     if hi < lo:
         return 0.0
-    inside = _sp.pdtr(hi, z) if lo == 0 else _sp.pdtrc(lo - 1, z) - _sp.pdtrc(hi, z)
+    inside = scipy_special().pdtr(hi, z) if lo == 0 else scipy_special().pdtrc(lo - 1, z) - scipy_special().pdtrc(hi, z)
     return float(inside) / total
 
 
