@@ -275,10 +275,9 @@ def test_a_chart_that_cannot_be_drawn_is_an_error_naming_it(monkeypatch: pytest.
         charts.force_figures(RESULTS, PUB, KENT)
 
 
-def test_bar_bases_render_while_the_next_spec_is_built_and_match_one_by_one(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """The publisher's pipelined drawing gives the same base charts as drawing each on demand, and a chart that
-    vl-convert cannot render is an error naming that chart."""
+def test_bar_bases_drawn_together_match_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drawing all the base charts at once (specs handed to a renderer, finished as the SVGs arrive) gives the
+    same charts as drawing each on demand, and a chart vl-convert cannot render is an error naming it."""
     monkeypatch.setattr(charts, "_BAR_BASES", {})
     drawn = charts.bar_bases(RESULTS, PUB)
     assert {key[0] for key in drawn} == set(charts.FIGURES_BY_FORCE) & set(PUB.periods)

@@ -179,9 +179,9 @@ def test_publish_names_the_force_whose_pdf_failed(fixture_data: PublicationData,
     assert not list((tmp_path / "forces").iterdir())
 
 
-def test_a_chart_that_cannot_be_drawn_stops_a_parallel_publish(fixture_data: PublicationData, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """The base charts are drawn by the publisher while its workers start: a failure there stops the workers
+def test_a_chart_that_cannot_be_laid_out_stops_a_parallel_publish(fixture_data: PublicationData, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The base charts are laid out by the publisher while its workers start: a failure there stops the workers
     (no hang) and the publish, naming the chart, and leaves no site."""
     from peelkit.publish import charts
     from peelkit.publish.publisher import publish
@@ -192,6 +192,29 @@ def test_a_chart_that_cannot_be_drawn_stops_a_parallel_publish(fixture_data: Pub
     monkeypatch.setattr(charts, "_BAR_BASES", {})
     monkeypatch.setattr(charts, "_bar_layout", broken)
     with pytest.raises(PublishError, match=r"every force: the chart 'Anti-social behaviour powers used"):
+        publish(fixture_data, tmp_path / "site", formats=("html", "pdf"), force_codes=[WARKS, KENT], jobs=2)
+    assert not (tmp_path / "site").exists() and not list(tmp_path.glob(".site.site-*"))
+
+
+def test_a_chart_a_worker_cannot_draw_stops_a_parallel_publish(fixture_data: PublicationData, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """vl-convert draws the base charts in the worker processes: a spec it rejects there stops the publish,
+    naming the chart, with the reports queued behind it cancelled and no site left."""
+    from dataclasses import replace as replaced
+
+    from peelkit.publish import charts
+    from peelkit.publish.publisher import publish
+
+    real_layout = charts._bar_layout
+
+    def unrenderable(indicator_id: str, series: object) -> object:
+        layout = real_layout(indicator_id, series)  # type: ignore[arg-type]
+        return layout if isinstance(layout, str) else replaced(layout, spec={"mark": "nonsense", "data": {}})
+
+    monkeypatch.setattr(charts, "_BAR_BASES", {})
+    monkeypatch.setattr(charts, "_bar_layout", unrenderable)
+    with pytest.raises(PublishError, match=r"every force: the chart '.+' could not be drawn: ValueError: "
+                                           r"Vega-Lite to SVG conversion failed"):
         publish(fixture_data, tmp_path / "site", formats=("html", "pdf"), force_codes=[WARKS, KENT], jobs=2)
     assert not (tmp_path / "site").exists() and not list(tmp_path.glob(".site.site-*"))
 

@@ -52,6 +52,25 @@ def _shared_data(layers: list[dict[str, Any]]) -> dict[str, Any]:
     return {"data": first}
 
 
+def _england_and_wales_layers(ew_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """England and Wales's reference line for each period (the latest solid, earlier dashed) and its label."""
+    latest_black = _when("datum.latest", "#000000", EARLIER_RULE)
+    return [
+        {
+            "data": {"values": ew_rows},
+            "mark": {"type": "rule", "strokeWidth": 1.5},
+            "encoding": {"x": _field("value", "quantitative"), "color": latest_black,
+                         "strokeDash": _when("datum.latest", [1, 0], [5, 3]), "description": _field("text")},
+        },
+        {
+            "data": {"values": ew_rows},
+            "mark": {"type": "text", "align": "left", "baseline": "bottom", "dx": 3, "fontSize": 11},
+            "encoding": {"x": _field("value", "quantitative"), "y": {"value": 0}, "text": _field("text"),
+                         "yOffset": _field("dy", "quantitative", scale=None), "color": latest_black},
+        },
+    ]
+
+
 def bar_spec(indicator: Indicator, series: Sequence[Series], ew_rows: list[dict[str, Any]], order: Sequence[str],
              synthetic: bool) -> dict[str, Any]:
     """The chart's spec without its forces' rows (to_spec adds them as the dataset `forces`)."""
@@ -104,19 +123,7 @@ def bar_spec(indicator: Indicator, series: Sequence[Series], ew_rows: list[dict[
                                                  "symbolOpacity": 1, "symbolStrokeWidth": 0})},
         })
     if ew_rows:
-        latest_black = _when("datum.latest", "#000000", EARLIER_RULE)
-        layers.append({
-            "data": {"values": ew_rows},
-            "mark": {"type": "rule", "strokeWidth": 1.5},
-            "encoding": {"x": _field("value", "quantitative"), "color": latest_black,
-                         "strokeDash": _when("datum.latest", [1, 0], [5, 3]), "description": _field("text")},
-        })
-        layers.append({
-            "data": {"values": ew_rows},
-            "mark": {"type": "text", "align": "left", "baseline": "bottom", "dx": 3, "fontSize": 11},
-            "encoding": {"x": _field("value", "quantitative"), "y": {"value": 0}, "text": _field("text"),
-                         "yOffset": _field("dy", "quantitative", scale=None), "color": latest_black},
-        })
+        layers += _england_and_wales_layers(ew_rows)
     subtitle = [" and ".join([labels[0], *(lower_first(label) for label in labels[1:])])]
     if synthetic:
         subtitle.append("Synthetic demonstration data, not official statistics")

@@ -61,6 +61,15 @@ def render_svg(spec: dict[str, Any]) -> str:
     return _render_json(json.dumps(spec, sort_keys=True))
 
 
+def warm_up() -> None:
+    """Start vl-convert's JavaScript runtime (about 0.4 s: the first chart's cost) before a chart is waiting."""
+    try:
+        render_svg({"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "data": {"values": []},
+                    "mark": "point"})
+    except Exception:  # only a warm-up: a real chart that fails is reported with its force and name
+        log.debug("vl-convert warm-up failed", exc_info=True)
+
+
 @cached(LRUCache(maxsize=256))
 def _render_json(spec_json: str) -> str:
     import vl_convert as vlc  # type: ignore[import-untyped,unused-ignore]

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -126,7 +127,9 @@ def force_figure(results: list[Result], publication: Publication, indicator_id: 
 
 
 
-BarBases = MutableMapping[tuple[str, tuple[Series, ...]], "_BarBase | str"]
+BaseKey = tuple[str, tuple[Series, ...]]  # an indicator and its figures
+BarBases = MutableMapping[BaseKey, "_BarBase | str"]
+Layouts = dict[BaseKey, "_BarLayout | str"]
 # An indicator and its figures -> its base chart, or why there is none (failures are cached too: logged once).
 # Bounded: a long-running web app sees new figures after every import.
 _BAR_BASES: BarBases = LRUCache(maxsize=64)
@@ -160,32 +163,46 @@ def _naming_the_chart(indicator_id: str) -> Iterator[None]:
                          f"{type(error).__name__}: {error}") from error
 
 
-def bar_bases(results: list[Result], publication: Publication) -> BarBases:
-    """Every figure-by-force base chart of the publication, drawn now: a publisher draws them once and hands
-    them to its worker processes (seed_bar_bases) instead of each worker drawing them again.
+def bar_layouts(results: list[Result], publication: Publication) -> Layouts:
+    """Every figure-by-force base chart of the publication before it is drawn: its layout (and spec), or why
+    there is none."""
+    layouts: Layouts = {}
+    for indicator_id in FIGURES_BY_FORCE:
+        series = _indicator_series(results, publication, indicator_id)
+        if series is not None:
+            with _naming_the_chart(indicator_id):
+                layouts[(indicator_id, series)] = _bar_layout(indicator_id, series)
+    return layouts
 
-    Pipelined: vl-convert renders one chart on a thread of its own (outside the GIL) while Altair builds the
-    next chart's spec here, so drawing all four costs about the larger of the two, not their sum."""
-    from concurrent.futures import ThreadPoolExecutor
 
+def start_drawing(layouts: Layouts, render: Callable[[dict[str, Any]], Future[str]]) -> dict[BaseKey, Future[str]]:
+    """Hand every spec to `render` (a thread, or the publisher's worker processes) at once."""
+    return {key: render(layout.spec) for key, layout in layouts.items() if not isinstance(layout, str)}
+
+
+def finish_bar_bases(layouts: Layouts, drawings: Mapping[BaseKey, Future[str]]) -> BarBases:
+    """The base charts, from their layouts and their SVGs as they arrive; a chart that could not be drawn is a
+    ChartError naming it."""
     drawn: BarBases = {}
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="peel-chart-render") as renderer:
-        pending = []
-        for indicator_id in FIGURES_BY_FORCE:
-            series = _indicator_series(results, publication, indicator_id)
-            if series is None:
-                continue
-            with _naming_the_chart(indicator_id):
-                layout = _bar_layout(indicator_id, series)
-            if isinstance(layout, str):
-                drawn[(indicator_id, series)] = layout
-            else:
-                pending.append((indicator_id, series, layout, renderer.submit(render_svg, layout.spec)))
-        for indicator_id, series, layout, svg in pending:
-            with _naming_the_chart(indicator_id):
-                drawn[(indicator_id, series)] = _bar_finish(layout, svg.result())
+    for key, layout in layouts.items():
+        if isinstance(layout, str):
+            drawn[key] = layout
+            continue
+        with _naming_the_chart(key[0]):
+            drawn[key] = _bar_finish(layout, drawings[key].result())
     _BAR_BASES.update(drawn)
     return drawn
+
+
+def bar_bases(results: list[Result], publication: Publication) -> BarBases:
+    """Every figure-by-force base chart of the publication, drawn now, vl-convert rendering on a thread of its
+    own (outside the GIL) while the next chart is finished here. A publisher with worker processes draws them
+    there instead (peelkit.publish.publisher) and hands them round (seed_bar_bases)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="peel-chart-render") as renderer:
+        layouts = bar_layouts(results, publication)
+        return finish_bar_bases(layouts, start_drawing(layouts, lambda spec: renderer.submit(render_svg, spec)))
 
 
 def seed_bar_bases(bases: BarBases) -> None:

@@ -48,26 +48,37 @@ class PublishReport:
 # ------------------------------------------------------------------------------------ one force (a worker)
 
 _WORKER_DATA: PublicationData | None = None
+_WORKER_INBOX: Any = None
 
 
 def _init_worker(inbox: Any, parent_pid: int | None = None) -> None:
-    # A worker starts (importing the renderers, loading the fonts and the template) while the publisher loads the
-    # publication's figures and draws the base charts; then it takes one copy of both from `inbox`: the data and
-    # the charts come once per worker process, not once per force, and the charts are drawn once, not per worker.
-    global _WORKER_DATA
+    # A worker starts (importing the renderers, loading the fonts and the template, starting vl-convert) while the
+    # publisher loads the publication's figures. It then draws some of the base charts for the publisher, and
+    # takes one copy of the figures and all the drawn charts from `inbox` before its first report: they come once
+    # per worker process, not once per force, and each chart is drawn once, not per worker.
+    global _WORKER_INBOX
     from peelkit.publish import pdf, report  # noqa: F401  (imported now, before waiting)
-    from peelkit.publish.charts import seed_bar_bases
+    from peelkit.publish.chart_parts import warm_up
     from peelkit.publish.workers import exit_with_parent
 
     if parent_pid is not None:
         exit_with_parent(parent_pid)
-
+    _WORKER_INBOX = inbox
     pdf.compiler()
-    handed = inbox.get()
-    if handed is None:
-        raise PublishError("the publisher could not load the figures or draw the charts")
-    _WORKER_DATA, drawn = handed
-    seed_bar_bases(drawn)
+    warm_up()
+
+
+def _worker_data() -> PublicationData:
+    global _WORKER_DATA
+    from peelkit.publish.charts import seed_bar_bases
+
+    if _WORKER_DATA is None:
+        handed = _WORKER_INBOX.get()
+        if handed is None:
+            raise PublishError("the publisher could not load the figures or draw the charts")
+        _WORKER_DATA, drawn = handed
+        seed_bar_bases(drawn)
+    return _WORKER_DATA
 
 
 def render_force(data: PublicationData, force_code: str, site: Path, formats: tuple[str, ...]) -> list[str]:
@@ -103,9 +114,9 @@ def render_force(data: PublicationData, force_code: str, site: Path, formats: tu
 
 
 def _render_in_worker(force_code: str, site: str, formats: tuple[str, ...]) -> tuple[str, list[str], float]:
-    assert _WORKER_DATA is not None, "worker not initialised"
+    data = _worker_data()
     started = time.perf_counter()
-    written = render_force(_WORKER_DATA, force_code, Path(site), formats)
+    written = render_force(data, force_code, Path(site), formats)
     return force_code, written, time.perf_counter() - started
 
 
@@ -245,20 +256,12 @@ def _loaded(data: DataSource) -> PublicationData:
 
 
 def _warm_chart_renderer() -> None:
-    """Start vl-convert's JavaScript runtime (about 0.7 s, the first chart's cost) on a thread of its own: the
-    conversion runs outside the GIL, so it overlaps the loading of the figures."""
+    """Start vl-convert on a thread of its own while the figures load (one process publishing alone)."""
     import threading
 
-    def warm() -> None:
-        from peelkit.publish.chart_parts import render_svg
+    from peelkit.publish.chart_parts import warm_up
 
-        try:
-            render_svg({"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "data": {"values": []},
-                        "mark": "point"})
-        except Exception:  # only a warm-up: a real chart that fails is reported with its force and name
-            log.debug("vl-convert warm-up failed", exc_info=True)
-
-    threading.Thread(target=warm, name="peel-vl-convert-warm-up", daemon=True).start()
+    threading.Thread(target=warm_up, name="peel-vl-convert-warm-up", daemon=True).start()
 
 
 def _build(
@@ -281,9 +284,9 @@ def _build(
     site = _versioned_folder(out)
     (site / "forces").mkdir(parents=True)
     report = PublishReport(out=out, site=site)
-    _warm_chart_renderer()
     try:
         if jobs == 1:
+            _warm_chart_renderer()
             loaded = _loaded(data)
             for code in codes:
                 began = time.perf_counter()
@@ -308,21 +311,23 @@ def _build(
 
 def _render_in_pool(data: DataSource, codes: list[str], site: Path, chosen: tuple[str, ...], jobs: int,
                     report: PublishReport, on_force: Callable[[str], None] | None) -> PublicationData:
-    from peelkit.publish.chart_parts import ChartError
-    from peelkit.publish.charts import bar_bases
+    from peelkit.publish.chart_parts import ChartError, render_svg
+    from peelkit.publish.charts import bar_layouts, finish_bar_bases, start_drawing
 
-    # Spawned, not forked: the charts are drawn here by vl-convert, whose runtime threads a forked child would
-    # inherit half of.
+    # Spawned, not forked: a forked child would inherit half of the threads DuckDB and the ledger reader run here.
     context = multiprocessing.get_context("spawn")
     inbox: Any = context.Queue()
     inbox.cancel_join_thread()  # a copy no worker takes must not hold up our exit
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
                              initargs=(inbox, os.getpid())) as pool:
-        # Submitting starts the workers: they import and load fonts while the figures load and the charts draw.
-        futures = [pool.submit(_render_in_worker, code, str(site), chosen) for code in codes]
+        pool.submit(int)  # starts the workers: they import, load fonts and start vl-convert while the figures load
         try:
             loaded = _loaded(data)
-            drawn = bar_bases(loaded.results, loaded.publication)
+            layouts = bar_layouts(loaded.results, loaded.publication)
+            # The charts are drawn by the workers (queued first, so taken first), then the reports queue behind.
+            drawings = start_drawing(layouts, lambda spec: pool.submit(render_svg, spec))
+            futures = [pool.submit(_render_in_worker, code, str(site), chosen) for code in codes]
+            drawn = finish_bar_bases(layouts, drawings)
         except BaseException as error:
             for _worker in range(jobs):
                 inbox.put(None)  # each worker stops instead of waiting for what will not come
