@@ -111,6 +111,20 @@ def with_highlight(spec: dict[str, Any], force_name: str) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class BaseChart:
+    """A chart drawn once with no force highlighted (a ranked bar chart, a funnel plot): each force's copy is
+    its SVG with that force's few elements edited (`edits`, by force name), and its data table."""
+
+    title: str
+    spec_json: str
+    svg: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    notes: tuple[str, ...]
+    edits: dict[str, tuple[Edit, ...]]
+
+
+@dataclass(frozen=True)
 class Edit:
     """Replace `old` by `new` in the SVG, expecting exactly `count` occurrences."""
 

@@ -34,6 +34,7 @@ from peelkit.publish.chart_parts import (
     ARROW,
     HIGHLIGHT_FILLS,
     OTHER_FILLS,
+    BaseChart,
     ChartError,
     Edit,
     Fig,
@@ -76,19 +77,12 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class _BarBase:
+class _BarBase(BaseChart):
     """An indicator's bar chart with no force highlighted, and what changes when one is."""
 
     chart_id: str
-    title: str
-    spec_json: str
-    svg: str
     order: tuple[str, ...]  # force names, as ranked in the chart
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    notes: tuple[str, ...]
     series: tuple[Series, ...]  # the periods with figures, earliest first
-    edits: dict[str, tuple[Edit, ...]]  # force name -> the SVG edits that highlight it
 
 
 def force_figures(results: list[Result], publication: Publication, force_code: str) -> list[Chart]:
@@ -287,8 +281,9 @@ def _bar_finish(layout: _BarLayout, rendered: str) -> _BarBase:
                               for s in series)))
     table.append(("England and Wales", *(s.ew.display if s.ew else DASH for s in series)))
     notes = _bar_notes(layout.all_series, series, order, layout.synthetic)
-    return _BarBase(indicator_id, BY_ID[indicator_id].title, json.dumps(layout.spec), svg, order, columns,
-                    tuple(table), tuple(notes), series, edits)
+    return _BarBase(title=BY_ID[indicator_id].title, spec_json=json.dumps(layout.spec), svg=svg, columns=columns,
+                    rows=tuple(table), notes=tuple(notes), edits=edits, chart_id=indicator_id, order=order,
+                    series=series)
 
 
 def _bar_notes(all_series: Sequence[Series], series: Sequence[Series], order: Sequence[str],

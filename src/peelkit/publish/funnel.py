@@ -29,16 +29,9 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class _FunnelBase:
-    title: str
-    spec_json: str
-    svg: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    notes: tuple[str, ...]
+class _FunnelBase(parts.BaseChart):
     series: parts.Series
     average: float  # England and Wales, on the indicator's scale
-    edits: dict[str, tuple[parts.Edit, ...]]
     dispersion: od.Dispersion | None = None  # the over-dispersion the limits allow for, if any
 
 
