@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import JSON, DateTime, Integer, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
 from peelkit.errors import PeelError
 
@@ -69,3 +69,14 @@ def check_version(record: Versioned, expected: int, what: str) -> None:
     """Refuse an edit made against an older version of the record (the web form sends the version it read)."""
     if record.version != expected:
         raise ConflictError(what, expected, record.version)
+
+
+_Row = TypeVar("_Row", bound=Base)
+
+
+def get_or_raise(session: Session, model: type[_Row], key: object, missing: PeelError) -> _Row:
+    """The row of `model` with primary key `key`; `missing` is raised when there is none."""
+    row = session.get(model, key)
+    if row is None:
+        raise missing
+    return row

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from peelkit.errors import InputError, NotFoundError, PeelError
 from peelkit.ledger import frameworks as fw
-from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, utcnow
+from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, get_or_raise, utcnow
 from peelkit.ledger.recommendations import Recommendation
 
 KINDS = ("area_for_improvement", "cause_of_concern", "accelerated_cause_of_concern", "innovative_practice",
@@ -104,10 +104,8 @@ def _flush(session: Session, what: str) -> None:
 
 
 def get_area(session: Session, area_id: int) -> ImprovementArea:
-    area = session.get(ImprovementArea, area_id)
-    if area is None:
-        raise NotFoundError(f"no finding (area for improvement, cause of concern or practice) with id {area_id}")
-    return area
+    return get_or_raise(session, ImprovementArea, area_id, NotFoundError(
+        f"no finding (area for improvement, cause of concern or practice) with id {area_id}"))
 
 
 def raise_area(

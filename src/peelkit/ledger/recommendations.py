@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.exc import StaleDataError
 
 from peelkit.errors import InputError, NotFoundError, PeelError
-from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, utcnow
+from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, get_or_raise, utcnow
 
 if TYPE_CHECKING:
     from peelkit.ledger.improvements import ImprovementArea
@@ -77,10 +77,8 @@ def _actor(session: Session) -> str:
 
 
 def get_recommendation(session: Session, recommendation_id: int) -> Recommendation:
-    found = session.get(Recommendation, recommendation_id)
-    if found is None:
-        raise NotFoundError(f"no recommendation with id {recommendation_id}")
-    return found
+    return get_or_raise(session, Recommendation, recommendation_id,
+                        NotFoundError(f"no recommendation with id {recommendation_id}"))
 
 
 def add_recommendation(session: Session, finding_id: int, text: str, owner: str, due: date, *,
