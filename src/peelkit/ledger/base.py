@@ -1,11 +1,11 @@
-"""Declarative base, the optimistic-locking mixin and the audit log model."""
+"""Declarative base, the optimistic-locking and status-history mixins and the audit log model."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import JSON, DateTime, Integer, MetaData, String
+from sqlalchemy import JSON, Date, DateTime, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
 from peelkit.errors import PeelError
@@ -38,6 +38,21 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class StatusHistory:
+    """One entry of a record's status history (the table adds its id and the record it belongs to); audited."""
+
+    __audited__: ClassVar[bool] = True
+
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    on_date: Mapped[date] = mapped_column(Date, nullable=False)
+    evidence: Mapped[str | None] = mapped_column(Text, nullable=True)
+    actor: Mapped[str] = mapped_column(String(200), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "on": self.on_date.isoformat(), "evidence": self.evidence, "actor": self.actor}
 
 
 class ConflictError(PeelError):
