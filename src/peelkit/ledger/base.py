@@ -41,10 +41,12 @@ class Versioned:
 
 
 class StatusHistory:
-    """One entry of a record's status history (the table adds its id and the record it belongs to); audited."""
+    """One entry of a record's status history (the table adds the record it belongs to); audited."""
 
     __audited__: ClassVar[bool] = True
 
+    # First, as in the tables' migrations: a mixin's columns otherwise follow the table's own.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)
     status: Mapped[str] = mapped_column(String(20), nullable=False)
     on_date: Mapped[date] = mapped_column(Date, nullable=False)
     evidence: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -80,7 +80,6 @@ class AreaStatus(StatusHistory, Base):
     __tablename__ = "improvement_status"
     __table_args__ = (CheckConstraint(_STATUS_CHECK, name="status"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("improvement_area.id"), nullable=False, index=True)
 
     area: Mapped[ImprovementArea] = relationship(back_populates="history")

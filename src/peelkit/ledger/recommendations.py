@@ -52,7 +52,6 @@ class RecommendationStatus(StatusHistory, Base):
     __tablename__ = "recommendation_status"
     __table_args__ = (CheckConstraint(_CHECK, name="status"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id"), nullable=False, index=True)
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="history")
