@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from peelkit.clitools import Format as ListFormat
-from peelkit.clitools import FormatOption, PeelGroup, ShortFormatOption, warehouse_for_reading
+from peelkit.clitools import FormatOption, PeelGroup, ShortFormatOption, command_group, warehouse_for_reading
 from peelkit.clitools import ShortFormat as TableFormat
 from peelkit.clitools import print_json as _print_json
 from peelkit.csvcells import SafeDictWriter
@@ -24,27 +24,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-data_app = typer.Typer(cls=PeelGroup, help="Import and inspect the official data.", no_args_is_help=True)
-app.add_typer(data_app, name="data")
+data_app = command_group("Import and inspect the official data.")
 from peelkit.ledger.cli import ledger_app  # noqa: E402
 from peelkit.ledger.queries_cli import checks_app, queries_app, returns_status_command, signoff_command  # noqa: E402
 from peelkit.ledger.submit_cli import submit_command  # noqa: E402
+from peelkit.peers.cli import peers_app  # noqa: E402
 from peelkit.returns.cli import returns_app  # noqa: E402
+from peelkit.web.cli import publication_app, serve_command, users_app  # noqa: E402
 
-app.add_typer(ledger_app, name="ledger")
 returns_app.command("signoff")(signoff_command)
 returns_app.command("status")(returns_status_command)
 returns_app.command("submit")(submit_command)
-app.add_typer(returns_app, name="returns")
-app.add_typer(checks_app, name="checks")
-app.add_typer(queries_app, name="queries")
-from peelkit.peers.cli import peers_app  # noqa: E402
-from peelkit.web.cli import publication_app, serve_command, users_app  # noqa: E402
-
-app.add_typer(peers_app, name="peers")
-
-app.add_typer(users_app, name="users")
-app.add_typer(publication_app, name="publication")
+# In the order `peel --help` lists them.
+for sub_app, sub_name in ((data_app, "data"), (ledger_app, "ledger"), (returns_app, "returns"), (checks_app, "checks"),
+                          (queries_app, "queries"), (peers_app, "peers"), (users_app, "users"),
+                          (publication_app, "publication")):
+    app.add_typer(sub_app, name=sub_name)
 app.command("serve")(serve_command)
 
 

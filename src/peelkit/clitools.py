@@ -82,6 +82,16 @@ class PeelGroup(TyperGroup):
             raise typer.Exit(error.exit_code) from None
 
 
+def command_group(description: str, **settings: Any) -> typer.Typer:
+    """A `peel` command group: `PeelGroup` handles its errors, and it shows its help when given no command
+    (unless `settings` say otherwise)."""
+    return typer.Typer(cls=PeelGroup, help=description, **{"no_args_is_help": True, **settings})
+
+
+# The `--by` of the ledger's commands that record who made a change.
+ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded as the actor in the audit log.")]
+
+
 def fail(error: PeelError, fmt: str = "table") -> NoReturn:
     """Deprecated: raise the error instead; `PeelGroup` prints it and exits with its code."""
     raise error

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from peelkit.errors import InputError
 from peelkit.ledger import frameworks as fw
-from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, utcnow
+from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, get_or_raise, utcnow
 
 OUTCOMES = ("pending", "accepted", "not_accepted")
 OUTCOME_LABELS = {"pending": "Awaiting an answer", "accepted": "Accepted", "not_accepted": "Not accepted"}
@@ -190,10 +190,8 @@ def answer_comment(session: Session, comment_id: int, outcome: str, reason: str,
 
 
 def get_comment(session: Session, comment_id: int) -> AccuracyComment:
-    comment = session.get(AccuracyComment, comment_id)
-    if comment is None:
-        raise AccuracyError(f"no accuracy comment with id {comment_id}; list them with `peel ledger accuracy list`")
-    return comment
+    return get_or_raise(session, AccuracyComment, comment_id, AccuracyError(
+        f"no accuracy comment with id {comment_id}; list them with `peel ledger accuracy list`"))
 
 
 def list_comments(session: Session, publication_id: str, force_code: str | None = None) -> list[AccuracyComment]:

@@ -11,17 +11,14 @@ from typing import Annotated
 
 import typer
 
-from peelkit.clitools import PeelGroup, ShortFormat, print_json
+from peelkit.clitools import ShortFormat, command_group, print_json
 from peelkit.clitools import ShortFormatOption as FormatOption
 from peelkit.errors import InputError
 
-accuracy_app = typer.Typer(
-    cls=PeelGroup,
-    help="The factual-accuracy check of the draft reports: its window, the forces' comments, the answers.\n\n"
-         "Example: peel ledger accuracy window --publication peel-effectiveness-2017 --opens 2018-02-01T09:00Z "
-         "--closes 2018-02-15T17:00Z --by 'A Analyst'",
-    no_args_is_help=True,
-)
+accuracy_app = command_group(
+    "The factual-accuracy check of the draft reports: its window, the forces' comments, the answers.\n\n"
+    "Example: peel ledger accuracy window --publication peel-effectiveness-2017 --opens 2018-02-01T09:00Z "
+    "--closes 2018-02-15T17:00Z --by 'A Analyst'")
 PublicationOption = Annotated[str, typer.Option(help="The publication whose draft reports are checked.")]
 
 

@@ -1,12 +1,12 @@
-"""Declarative base, the optimistic-locking mixin and the audit log model."""
+"""Declarative base, the optimistic-locking and status-history mixins and the audit log model."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, ClassVar
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import JSON, DateTime, Integer, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy import JSON, Date, DateTime, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
 from peelkit.errors import PeelError
 
@@ -40,6 +40,23 @@ class Versioned:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
+class StatusHistory:
+    """One entry of a record's status history (the table adds the record it belongs to); audited."""
+
+    __audited__: ClassVar[bool] = True
+
+    # First, as in the tables' migrations: a mixin's columns otherwise follow the table's own.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    on_date: Mapped[date] = mapped_column(Date, nullable=False)
+    evidence: Mapped[str | None] = mapped_column(Text, nullable=True)
+    actor: Mapped[str] = mapped_column(String(200), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "on": self.on_date.isoformat(), "evidence": self.evidence, "actor": self.actor}
+
+
 class ConflictError(PeelError):
     """Someone else saved this record since it was read: reload it and apply the change again."""
 
@@ -69,3 +86,14 @@ def check_version(record: Versioned, expected: int, what: str) -> None:
     """Refuse an edit made against an older version of the record (the web form sends the version it read)."""
     if record.version != expected:
         raise ConflictError(what, expected, record.version)
+
+
+_Row = TypeVar("_Row", bound=Base)
+
+
+def get_or_raise(session: Session, model: type[_Row], key: object, missing: PeelError) -> _Row:
+    """The row of `model` with primary key `key`; `missing` is raised when there is none."""
+    row = session.get(model, key)
+    if row is None:
+        raise missing
+    return row

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from peelkit.clitools import Format, FormatOption, PeelGroup, ShortFormat, ShortFormatOption, parse_date
+from peelkit.clitools import ByOption, Format, FormatOption, ShortFormat, ShortFormatOption, command_group, parse_date
 from peelkit.csvcells import SafeDictWriter
 from peelkit.errors import InputError
 
@@ -23,12 +23,9 @@ if TYPE_CHECKING:
     from peelkit.ledger.judgments import StandingReport
     from peelkit.ledger.rollup import Rollup
 
-ledger_app = typer.Typer(
-    cls=PeelGroup,
-    help="The inspection ledger: judgments, carried-forward grades, areas for improvement.\n\n"
-         "Example: peel ledger judgments --force Warwickshire --year 2017",
-    no_args_is_help=True,
-)
+ledger_app = command_group(
+    "The inspection ledger: judgments, carried-forward grades, areas for improvement.\n\n"
+    "Example: peel ledger judgments --force Warwickshire --year 2017")
 
 
 def _mount_sub_apps() -> None:
@@ -40,14 +37,13 @@ def _mount_sub_apps() -> None:
     from peelkit.ledger.report_demo_cli import demo_command
     from peelkit.ledger.surveys_cli import surveys_app
 
-    ledger_app.add_typer(file_review_app, name="file-review")
-    ledger_app.add_typer(surveys_app, name="surveys")
-    ledger_app.add_typer(frameworks_app, name="frameworks")
-    ledger_app.add_typer(recommendation_app, name="recommendation")
-    ledger_app.add_typer(judgment_app, name="judgment")
+    # In the order `peel ledger --help` lists them.
+    for sub_app, name in ((file_review_app, "file-review"), (surveys_app, "surveys"), (frameworks_app, "frameworks"),
+                          (recommendation_app, "recommendation"), (judgment_app, "judgment"),
+                          (accuracy_app, "accuracy")):
+        ledger_app.add_typer(sub_app, name=name)
     ledger_app.command("check")(check_command)
     ledger_app.command("demo")(demo_command)
-    ledger_app.add_typer(accuracy_app, name="accuracy")
 
 
 _mount_sub_apps()
@@ -60,8 +56,6 @@ JUDGMENT_COLUMNS = ("force_code", "force", "year", "framework_id", "question", "
 AFI_COLUMNS = ("id", "kind", "force_code", "year_raised", "question", "status", "version", "times_raised",
                "consecutive_inspections", "raised", "predecessor_id", "text", "history", "recommendations")
 
-ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded as the actor in the audit log.")]
-
 
 def begin_correction(session: Session, reason: str | None) -> None:
     # Imported here: `peel --help` must not import SQLAlchemy.
@@ -73,7 +67,6 @@ def begin_correction(session: Session, reason: str | None) -> None:
 CorrectionOption = Annotated[str | None, typer.Option(
     "--correction", help="The reason, when this changes a record of a published publication (shown on the "
                          "report and force page as 'Corrected on <date>: <reason>'; refused without it).")]
-
 
 
 def _judgment_rows(report: StandingReport, rollup: Rollup) -> list[dict[str, Any]]:

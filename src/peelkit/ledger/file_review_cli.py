@@ -14,15 +14,12 @@ from typing import Annotated, Any
 
 import typer
 
-from peelkit.clitools import Format, FormatOption, PeelGroup
+from peelkit.clitools import Format, FormatOption, command_group
 from peelkit.clitools import current_user as _default_actor
 from peelkit.csvcells import SafeDictWriter
 
-file_review_app = typer.Typer(
-    cls=PeelGroup,
-    help="Case-file review: a reproducible random sample of crime files per force, answers and summaries.",
-    no_args_is_help=True,
-)
+file_review_app = command_group(
+    "Case-file review: a reproducible random sample of crime files per force, answers and summaries.")
 
 
 class Answer(StrEnum):

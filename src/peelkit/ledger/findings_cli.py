@@ -11,25 +11,20 @@ from typing import Annotated
 
 import typer
 
-from peelkit.clitools import PeelGroup, ShortFormat, parse_date
+from peelkit.clitools import ByOption, ShortFormat, command_group, parse_date
 from peelkit.clitools import ShortFormatOption as FormatOption
 
-frameworks_app = typer.Typer(
-    cls=PeelGroup,
-    help="The PEEL framework of each cycle (2015 to 2025-27): areas with heading and core question, the grade "
-         "scale, the publication years it governs, source and confidence.\n\n"
-         "Example: peel ledger frameworks --format json",
+frameworks_app = command_group(
+    "The PEEL framework of each cycle (2015 to 2025-27): areas with heading and core question, the grade "
+    "scale, the publication years it governs, source and confidence.\n\n"
+    "Example: peel ledger frameworks --format json",
     invoke_without_command=True,
+    no_args_is_help=False,
 )
-recommendation_app = typer.Typer(
-    cls=PeelGroup,
-    help="Recommendations of a cause of concern: owner, due date and status.\n\n"
-         "Example: peel ledger recommendation add --finding 3 --text \"...\" --owner \"Chief constable\" "
-         "--due 2023-03-31 --by Ann",
-    no_args_is_help=True,
-)
-ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded as the actor in the audit log.")]
-
+recommendation_app = command_group(
+    "Recommendations of a cause of concern: owner, due date and status.\n\n"
+    "Example: peel ledger recommendation add --finding 3 --text \"...\" --owner \"Chief constable\" "
+    "--due 2023-03-31 --by Ann")
 
 
 def _print_framework(f: dict[str, object]) -> None:

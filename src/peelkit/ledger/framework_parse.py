@@ -9,16 +9,7 @@ import tomllib
 from collections.abc import Callable
 from typing import Any
 
-from peelkit.ledger.framework_model import (
-    AREA_DETAILS,
-    CONFIDENCES,
-    OVERALL,
-    UNGRADED,
-    Framework,
-    FrameworkError,
-    Question,
-    Revision,
-)
+from peelkit.ledger import framework_model as model
 from peelkit.plural import counted
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -36,7 +27,8 @@ class _Problems:
     def raise_any(self) -> None:
         if self.items:
             listed = "\n  ".join(self.items)
-            raise FrameworkError(f"framework file {self.source} has {counted(len(self.items), 'problem')}:\n  {listed}")
+            raise model.FrameworkError(
+                f"framework file {self.source} has {counted(len(self.items), 'problem')}:\n  {listed}")
 
 
 def _get(data: dict[str, Any], key: str, kind: type | tuple[type, ...], problems: _Problems, where: str,
@@ -53,19 +45,19 @@ def _get(data: dict[str, Any], key: str, kind: type | tuple[type, ...], problems
     return value
 
 
-def _area(item: Any, index: int, revision_ids: set[str], problems: _Problems) -> Question | None:
+def _area(item: Any, index: int, revision_ids: set[str], problems: _Problems) -> model.Question | None:
     where = f"areas[{index}]."
     if not isinstance(item, dict):
         problems.add(f"areas[{index}]", "expected a table with id, heading, core_question and graded")
         return None
-    ident = _get(item, "id", str, problems, where, check=lambda v: bool(_ID.match(v)) and v != OVERALL,
-                 expected=f"a short id of letters, digits, _ or - (not {OVERALL!r})")
+    ident = _get(item, "id", str, problems, where, check=lambda v: bool(_ID.match(v)) and v != model.OVERALL,
+                 expected=f"a short id of letters, digits, _ or - (not {model.OVERALL!r})")
     heading = _get(item, "heading", str, problems, where, "")
     core = _get(item, "core_question", str, problems, where, "")
     graded = _get(item, "graded", bool, problems, where)
     unconfirmed = _get(item, "unconfirmed", list, problems, where, [],
-                       check=lambda v: all(x in AREA_DETAILS for x in v),
-                       expected=f"a list of {', '.join(AREA_DETAILS)}")
+                       check=lambda v: all(x in model.AREA_DETAILS for x in v),
+                       expected=f"a list of {', '.join(model.AREA_DETAILS)}")
     revisions = _get(item, "revisions", list, problems, where, [],
                      check=lambda v: all(x in revision_ids for x in v),
                      expected=f"a list of this file's revision ids ({', '.join(sorted(revision_ids)) or 'none'})")
@@ -76,11 +68,11 @@ def _area(item: Any, index: int, revision_ids: set[str], problems: _Problems) ->
         return None
     missing = [d for d in ("heading", "core_question") if not (item.get(d) or "").strip()]
     marked = tuple(dict.fromkeys([*(unconfirmed or []), *missing]))  # a blank detail is never confirmed
-    return Question(ident, (heading or "").strip(), (core or "").strip(), graded, marked,
-                    tuple(revisions or ()), (note or "").strip())
+    return model.Question(ident, (heading or "").strip(), (core or "").strip(), graded, marked,
+                          tuple(revisions or ()), (note or "").strip())
 
 
-def _revisions(data: dict[str, Any], problems: _Problems) -> tuple[Revision, ...]:
+def _revisions(data: dict[str, Any], problems: _Problems) -> tuple[model.Revision, ...]:
     found = []
     for index, item in enumerate(data.get("revisions", [])):
         where = f"revisions[{index}]."
@@ -94,7 +86,7 @@ def _revisions(data: dict[str, Any], problems: _Problems) -> tuple[Revision, ...
         end = _get(item, "until", str, problems, where, "", check=lambda v: bool(_MONTH.match(v)),
                    expected="a month like 2022-03")
         if ident and label:
-            found.append(Revision(ident, label, start or "", end or ""))
+            found.append(model.Revision(ident, label, start or "", end or ""))
     return tuple(found)
 
 
@@ -120,13 +112,13 @@ def _definitions(data: dict[str, Any], grades: tuple[str, ...], problems: _Probl
     return tuple((g, str(raw[g])) for g in grades if g in raw)
 
 
-def parse(text: str, source: str, origin: str = "shipped") -> Framework:
+def parse(text: str, source: str, origin: str = "shipped") -> model.Framework:
     """A Framework from a file's text; every problem found is listed in one FrameworkError."""
     problems = _Problems(source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise FrameworkError(f"framework file {source} is not valid TOML: {error}") from None
+        raise model.FrameworkError(f"framework file {source} is not valid TOML: {error}") from None
     ident = _get(data, "id", str, problems, "", check=lambda v: bool(_ID.match(v)), expected="a short id")
     year = _get(data, "year", str, problems, "")
     order = _get(data, "order", int, problems, "")
@@ -135,10 +127,10 @@ def parse(text: str, source: str, origin: str = "shipped") -> Framework:
     grades = tuple(_get(data, "grades", list, problems, "", check=lambda v: bool(v) and all(
         isinstance(g, str) and g.strip() for g in v) and len(set(v)) == len(v),
         expected="a list of distinct grade names, best first") or ())
-    if UNGRADED in grades:
-        problems.add("grades", f"{UNGRADED!r} is not a grade on a scale (ungraded areas say graded = false)")
-    confidence = _get(data, "confidence", str, problems, "", "confirmed", check=lambda v: v in CONFIDENCES,
-                      expected=" or ".join(CONFIDENCES))
+    if model.UNGRADED in grades:
+        problems.add("grades", f"{model.UNGRADED!r} is not a grade on a scale (ungraded areas say graded = false)")
+    confidence = _get(data, "confidence", str, problems, "", "confirmed", check=lambda v: v in model.CONFIDENCES,
+                      expected=" or ".join(model.CONFIDENCES))
     complete = _get(data, "areas_complete", bool, problems, "", True)
     revisions = _revisions(data, problems)
     raw_areas = data.get("areas")
@@ -164,7 +156,7 @@ def parse(text: str, source: str, origin: str = "shipped") -> Framework:
     aliases = _get(data, "aliases", list, problems, "", [], check=lambda v: all(isinstance(a, str) for a in v),
                    expected="a list of other ids")
     problems.raise_any()
-    return Framework(
+    return model.Framework(
         id=ident, year=year, order=order, title=title, scale=scale, grades=grades, questions=tuple(current_areas),
         overall=overall, note=str(data.get("note", "")).strip(),
         publication_years=years, source=str(data.get("source", "")).strip(),

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.exc import StaleDataError
 
 from peelkit.errors import InputError, NotFoundError, PeelError
 from peelkit.ledger import frameworks as fw
-from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, utcnow
+from peelkit.ledger.base import Base, ConflictError, StatusHistory, Versioned, check_version, get_or_raise, utcnow
 from peelkit.ledger.recommendations import Recommendation
 
 KINDS = ("area_for_improvement", "cause_of_concern", "accelerated_cause_of_concern", "innovative_practice",
@@ -76,18 +76,11 @@ class ImprovementArea(Versioned, Base):
         return self.kind in PRACTICE_KINDS
 
 
-class AreaStatus(Base):
+class AreaStatus(StatusHistory, Base):
     __tablename__ = "improvement_status"
-    __audited__ = True
     __table_args__ = (CheckConstraint(_STATUS_CHECK, name="status"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("improvement_area.id"), nullable=False, index=True)
-    status: Mapped[str] = mapped_column(String(20), nullable=False)
-    on_date: Mapped[date] = mapped_column(Date, nullable=False)
-    evidence: Mapped[str | None] = mapped_column(Text, nullable=True)
-    actor: Mapped[str] = mapped_column(String(200), nullable=False)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
     area: Mapped[ImprovementArea] = relationship(back_populates="history")
 
@@ -104,10 +97,8 @@ def _flush(session: Session, what: str) -> None:
 
 
 def get_area(session: Session, area_id: int) -> ImprovementArea:
-    area = session.get(ImprovementArea, area_id)
-    if area is None:
-        raise NotFoundError(f"no finding (area for improvement, cause of concern or practice) with id {area_id}")
-    return area
+    return get_or_raise(session, ImprovementArea, area_id, NotFoundError(
+        f"no finding (area for improvement, cause of concern or practice) with id {area_id}"))
 
 
 def raise_area(
@@ -238,8 +229,7 @@ class AreaView:
             "framework_id": a.framework_id, "question_id": a.question_id, "text": a.text, "status": a.status,
             "version": a.version, "predecessor_id": a.predecessor_id, "times_raised": times_raised(a),
             "consecutive_inspections": consecutive_inspections(a), "raised": raised_phrase(a),
-            "history": [{"status": h.status, "on": h.on_date.isoformat(), "evidence": h.evidence, "actor": h.actor}
-                        for h in a.history],
+            "history": [h.to_dict() for h in a.history],
             "recommendations": [r.to_dict() for r in a.recommendations],
         }
 

@@ -10,15 +10,12 @@ from typing import Annotated
 
 import typer
 
-from peelkit.clitools import PeelGroup, ShortFormat, ShortFormatOption, print_json
+from peelkit.clitools import ShortFormat, ShortFormatOption, command_group, print_json
 
-judgment_app = typer.Typer(
-    cls=PeelGroup,
-    help="Moderation of judgments: drafted by one inspector, accepted or returned with a comment by a second.\n\n"
-         "Example: peel ledger judgment moderate --force Kent --year 2017 --question overall --decision accept "
-         "--by \"B Inspector\" --expected-version 1",
-    no_args_is_help=True,
-)
+judgment_app = command_group(
+    "Moderation of judgments: drafted by one inspector, accepted or returned with a comment by a second.\n\n"
+    "Example: peel ledger judgment moderate --force Kent --year 2017 --question overall --decision accept "
+    "--by \"B Inspector\" --expected-version 1")
 ByOption = Annotated[str, typer.Option("--by", help="Your name (the moderator), recorded in the audit log.")]
 
 

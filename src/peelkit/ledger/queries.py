@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
 from peelkit.errors import InputError, NotFoundError, PeelError
-from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, utcnow
+from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, get_or_raise, utcnow
 from peelkit.plural import counted
 
 if TYPE_CHECKING:
@@ -171,9 +171,15 @@ def raise_queries(session: Session, publication_id: str, findings: Iterable[Chec
 
 
 def get_query(session: Session, query_id: int) -> DataQuery:
-    query = session.get(DataQuery, query_id)
-    if query is None:
-        raise NotFoundError(f"no data query with id {query_id}; list them with `peel queries list`")
+    return get_or_raise(session, DataQuery, query_id,
+                        NotFoundError(f"no data query with id {query_id}; list them with `peel queries list`"))
+
+
+def _query_to_edit(session: Session, query_id: int, expected_version: int | None) -> DataQuery:
+    """The query, refused if it was changed since the caller read `expected_version` (when given)."""
+    query = get_query(session, query_id)
+    if expected_version is not None:
+        check_version(query, expected_version, query.describe())
     return query
 
 
@@ -203,9 +209,7 @@ def answer_query(session: Session, query_id: int, text: str, by: str,
         raise InputError(f"the revised value must be a number of 0 or more, not {revised_value}")
     if not by.strip():
         raise InputError("say who answered (--by NAME)")
-    query = get_query(session, query_id)
-    if expected_version is not None:
-        check_version(query, expected_version, query.describe())
+    query = _query_to_edit(session, query_id, expected_version)
     if query.status not in ACTIVE:
         raise PeelError(f"{query.describe()} is already {query.status}; it cannot be answered")
     query.answer, query.answered_by, query.answered_at = text.strip(), by.strip(), utcnow()
@@ -220,9 +224,7 @@ def resolve_query(session: Session, query_id: int, by: str, accept: bool = False
     """Close a query: resolved (the figure was corrected) or, with `accept`, accepted as is."""
     if not by.strip():
         raise InputError("say who closed the query (--by NAME)")
-    query = get_query(session, query_id)
-    if expected_version is not None:
-        check_version(query, expected_version, query.describe())
+    query = _query_to_edit(session, query_id, expected_version)
     if query.status not in ACTIVE:
         raise PeelError(f"{query.describe()} is already {query.status}")
     if accept and not query.answer:
@@ -236,9 +238,7 @@ def resolve_query(session: Session, query_id: int, by: str, accept: bool = False
 
 def reopen_query(session: Session, query_id: int, expected_version: int | None = None) -> DataQuery:
     """Reopen a resolved or accepted query: the force is asked to look again (its answer is kept)."""
-    query = get_query(session, query_id)
-    if expected_version is not None:
-        check_version(query, expected_version, query.describe())
+    query = _query_to_edit(session, query_id, expected_version)
     if query.status not in ("resolved", "accepted"):
         raise PeelError(f"{query.describe()} is {query.status}, not closed: there is nothing to reopen")
     query.status, query.closed_by, query.closed_at, query.close_reason = "open", None, None, None

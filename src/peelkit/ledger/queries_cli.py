@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from peelkit.clitools import Format, FormatOption, PeelGroup, warehouse_for_reading
+from peelkit.clitools import Format, FormatOption, command_group, warehouse_for_reading
 from peelkit.csvcells import SafeDictWriter
 from peelkit.plural import counted, word_for
 
@@ -23,18 +23,12 @@ if TYPE_CHECKING:
 
     from peelkit.ledger.queries import DataQuery
 
-checks_app = typer.Typer(
-    cls=PeelGroup,
-    help="Data-quality checks of the force returns against each other and the official tables.\n\n"
-         "Example: peel checks run --publication peel-effectiveness-2017",
-    no_args_is_help=True,
-)
-queries_app = typer.Typer(
-    cls=PeelGroup,
-    help="Data queries raised by the checks: list them, record the force's answer, resolve or accept.\n\n"
-         "Example: peel queries list --force Warwickshire --status open",
-    no_args_is_help=True,
-)
+checks_app = command_group(
+    "Data-quality checks of the force returns against each other and the official tables.\n\n"
+    "Example: peel checks run --publication peel-effectiveness-2017")
+queries_app = command_group(
+    "Data queries raised by the checks: list them, record the force's answer, resolve or accept.\n\n"
+    "Example: peel queries list --force Warwickshire --status open")
 
 
 SYNTHETIC = "synthetic demonstration data"

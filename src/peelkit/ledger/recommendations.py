@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.exc import StaleDataError
 
 from peelkit.errors import InputError, NotFoundError, PeelError
-from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, utcnow
+from peelkit.ledger.base import Base, ConflictError, StatusHistory, Versioned, check_version, get_or_raise, utcnow
 
 if TYPE_CHECKING:
     from peelkit.ledger.improvements import ImprovementArea
@@ -45,22 +45,14 @@ class Recommendation(Versioned, Base):
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "finding_id": self.finding_id, "text": self.text, "owner": self.owner,
                 "due": self.due_on.isoformat(), "status": self.status, "version": self.version,
-                "history": [{"status": h.status, "on": h.on_date.isoformat(), "evidence": h.evidence,
-                             "actor": h.actor} for h in self.history]}
+                "history": [h.to_dict() for h in self.history]}
 
 
-class RecommendationStatus(Base):
+class RecommendationStatus(StatusHistory, Base):
     __tablename__ = "recommendation_status"
-    __audited__ = True
     __table_args__ = (CheckConstraint(_CHECK, name="status"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id"), nullable=False, index=True)
-    status: Mapped[str] = mapped_column(String(20), nullable=False)
-    on_date: Mapped[date] = mapped_column(Date, nullable=False)
-    evidence: Mapped[str | None] = mapped_column(Text, nullable=True)
-    actor: Mapped[str] = mapped_column(String(200), nullable=False)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="history")
 
@@ -77,10 +69,8 @@ def _actor(session: Session) -> str:
 
 
 def get_recommendation(session: Session, recommendation_id: int) -> Recommendation:
-    found = session.get(Recommendation, recommendation_id)
-    if found is None:
-        raise NotFoundError(f"no recommendation with id {recommendation_id}")
-    return found
+    return get_or_raise(session, Recommendation, recommendation_id,
+                        NotFoundError(f"no recommendation with id {recommendation_id}"))
 
 
 def add_recommendation(session: Session, finding_id: int, text: str, owner: str, due: date, *,

@@ -13,19 +13,15 @@ from typing import Annotated, Any
 
 import typer
 
-from peelkit.clitools import Format, FormatOption, PeelGroup, ShortFormat, ShortFormatOption
+from peelkit.clitools import ByOption, Format, FormatOption, ShortFormat, ShortFormatOption, command_group
 from peelkit.csvcells import SafeDictWriter
 from peelkit.plural import counted
 
-surveys_app = typer.Typer(
-    cls=PeelGroup,
-    help="Surveys: the public attitude survey (weighted, an indication only) and the staff survey (themes).\n\n"
-         "Example: peel ledger surveys report --wave 1 --question feel_safe --answer yes",
-    no_args_is_help=True,
-)
+surveys_app = command_group(
+    "Surveys: the public attitude survey (weighted, an indication only) and the staff survey (themes).\n\n"
+    "Example: peel ledger surveys report --wave 1 --question feel_safe --answer yes")
 
 
-ByOption = Annotated[str, typer.Option("--by", help="Your name, recorded as the actor in the audit log.")]
 WaveOption = Annotated[int, typer.Option("--wave", help="The survey wave id (shown by `peel ledger surveys waves`).")]
 
 REPORT_COLUMNS = ("area_code", "area_name", "n", "n_answer", "unweighted_share", "weighted_share", "design_effect",

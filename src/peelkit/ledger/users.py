@@ -150,11 +150,16 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     return user
 
 
-def set_active(session: Session, name: str, active: bool) -> User:
-    """Disable (or re-enable) a user; a disabled user cannot sign in and loses any open session."""
+def _existing_user(session: Session, name: str) -> User:
     user = find_user(session, name)
     if user is None:
         raise UserError(f"no user called {name!r}: see `peel users list`")
+    return user
+
+
+def set_active(session: Session, name: str, active: bool) -> User:
+    """Disable (or re-enable) a user; a disabled user cannot sign in and loses any open session."""
+    user = _existing_user(session, name)
     if user.active != active:
         user.active = active
         session.flush()
@@ -162,9 +167,7 @@ def set_active(session: Session, name: str, active: bool) -> User:
 
 
 def set_password(session: Session, name: str, password: str) -> User:
-    user = find_user(session, name)
-    if user is None:
-        raise UserError(f"no user called {name!r}: see `peel users list`")
+    user = _existing_user(session, name)
     _check_password(password)
     user.password_hash = hash_password(password)
     user.credentials_changed_at = utcnow()

@@ -12,21 +12,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from peelkit.clitools import PeelGroup, print_json, warehouse_for_reading
 from peelkit.clitools import ShortFormat as Format
 from peelkit.clitools import ShortFormatOption as FormatOption
+from peelkit.clitools import command_group, print_json, warehouse_for_reading
 from peelkit.errors import InputError
 from peelkit.plural import counted
 
 if TYPE_CHECKING:
     from peelkit.importer import ImportReport
 
-returns_app = typer.Typer(
-    cls=PeelGroup,
-    help="Force data returns: the blank template, importing filled returns, the synthetic demo set, history.\n\n"
-         "Example: peel returns template --force Warwickshire --out warwickshire-return.xlsx",
-    no_args_is_help=True,
-)
+returns_app = command_group(
+    "Force data returns: the blank template, importing filled returns, the synthetic demo set, history.\n\n"
+    "Example: peel returns template --force Warwickshire --out warwickshire-return.xlsx")
 
 DEFAULT_PUBLICATION = "peel-effectiveness-2017"
 PublicationOption = Annotated[str, typer.Option(help="The publication whose return it is.")]

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from peelkit import forces
-from peelkit.sources import Sniff, Source, header_score, register
+from peelkit.sources import Reader, Sniff, Source, header_score, register
 from peelkit.sources._csv import CsvRows, parse_area, parse_count
 from peelkit.warehouse import Stage
 
@@ -65,6 +65,16 @@ def _scorer(columns: list[str], key: str) -> Callable[[Sniff], float]:
     return score
 
 
+def _repeated(stage: Stage, seen: dict[str, int], code: str, row: int, column: str, what: str) -> bool:
+    """Whether `code` was in an earlier row (a duplicate-key problem); a first sighting is remembered in `seen`."""
+    if code in seen:
+        stage.problem("duplicate-key", f"{what} {code} appears in rows {seen[code]} and {row}", row=row,
+                      column=column, value=code)
+        return True
+    seen[code] = row
+    return False
+
+
 # ---------------------------------------------------------------------------------------------- LSOA lookup
 
 
@@ -81,11 +91,8 @@ def read_lsoa(path: Path, stage: Stage) -> None:
             stage.problem("unexpected-value", "not an LSOA code", row=row, column="LSOA Code", value=code,
                           expected="a code such as E01020634")
             continue
-        if code in seen:
-            stage.problem("duplicate-key", f"LSOA {code} appears in rows {seen[code]} and {row}", row=row,
-                          column="LSOA Code", value=code)
+        if _repeated(stage, seen, code, row, "LSOA Code", "LSOA"):
             continue
-        seen[code] = row
         name = record["Police_force"].strip()
         area: forces.Area | None = None
         if name:
@@ -137,11 +144,8 @@ def read_categories(path: Path, stage: Stage) -> None:
         if not code:
             stage.problem("blank-value", "the offence code is blank", row=row, column="Offence_Code")
             continue
-        if code in seen:
-            stage.problem("duplicate-key", f"offence code {code} appears in rows {seen[code]} and {row}", row=row,
-                          column="Offence_Code", value=code)
+        if _repeated(stage, seen, code, row, "Offence_Code", "offence code"):
             continue
-        seen[code] = row
         if category.lower() not in POLICE_UK_CATEGORIES:
             stage.problem("unexpected-value", "not a data.police.uk crime category", row=row,
                           column="Police.uk_Cat", value=category,
@@ -223,24 +227,16 @@ def _cross_check(stage: Stage, area: forces.Area, record: dict[str, str], row: i
 
 # ---------------------------------------------------------------------------------------------- registration
 
-LSOA_SOURCE = register(Source(
-    name="lookup_lsoa_force",
-    title="LSOA 2011 to police force lookup (England)",
-    publisher="Office for National Statistics (via a third party)",
-    score=_scorer(LSOA_COLUMNS, "Police_force"),
-    read=read_lsoa,
-))
-CATEGORY_SOURCE = register(Source(
-    name="lookup_offence_categories",
-    title="Home Office offence codes to data.police.uk crime categories",
-    publisher="Home Office (via a third party)",
-    score=_scorer(CATEGORY_COLUMNS, "Police.uk_Cat"),
-    read=read_categories,
-))
-FORCE_LIST_SOURCE = register(Source(
-    name="lookup_force_list",
-    title="The 43 police forces of England and Wales (names, codes, mid-2016 population)",
-    publisher="compiled from ONS, Home Office and data.police.uk files",
-    score=_scorer(FORCE_COLUMNS, "gss_code"),
-    read=read_force_list,
-))
+# name, title, publisher, header columns, the column that sets the lookup apart, reader
+_LOOKUPS: tuple[tuple[str, str, str, list[str], str, Reader], ...] = (
+    ("lookup_lsoa_force", "LSOA 2011 to police force lookup (England)",
+     "Office for National Statistics (via a third party)", LSOA_COLUMNS, "Police_force", read_lsoa),
+    ("lookup_offence_categories", "Home Office offence codes to data.police.uk crime categories",
+     "Home Office (via a third party)", CATEGORY_COLUMNS, "Police.uk_Cat", read_categories),
+    ("lookup_force_list", "The 43 police forces of England and Wales (names, codes, mid-2016 population)",
+     "compiled from ONS, Home Office and data.police.uk files", FORCE_COLUMNS, "gss_code", read_force_list),
+)
+LSOA_SOURCE, CATEGORY_SOURCE, FORCE_LIST_SOURCE = (
+    register(Source(name=name, title=title, publisher=publisher, score=_scorer(columns, key), read=read))
+    for name, title, publisher, columns, key, read in _LOOKUPS
+)

@@ -29,13 +29,6 @@ RatioType = Literal["count", "isr"]
 RateType = Literal["dsr", "crude"]
 Side = Literal["low", "high"]
 
-FUNNEL_HIGH_001 = "High (0.001)"
-FUNNEL_HIGH_025 = "High (0.025)"
-FUNNEL_LOW_001 = "Low (0.001)"
-FUNNEL_LOW_025 = "Low (0.025)"
-FUNNEL_NOT_SIGNIFICANT = "Not significant"
-FUNNEL_NOT_APPLICABLE = "Not applicable for events less than 10 for dsrs"
-
 
 @dataclass(frozen=True, slots=True)
 class Estimate:

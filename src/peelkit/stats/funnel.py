@@ -14,12 +14,6 @@ from peelkit.stats.common import (
     CONFIDENCE_95,
     CONFIDENCE_99_8,
     EXACT_BELOW,
-    FUNNEL_HIGH_001,
-    FUNNEL_HIGH_025,
-    FUNNEL_LOW_001,
-    FUNNEL_LOW_025,
-    FUNNEL_NOT_APPLICABLE,
-    FUNNEL_NOT_SIGNIFICANT,
     RateType,
     RatioType,
     Side,
@@ -29,6 +23,14 @@ from peelkit.stats.common import (
     check_proportion,
 )
 from peelkit.stats.intervals import byars_interval
+
+# Where a value falls against the funnel (PHE's wording).
+FUNNEL_HIGH_001 = "High (0.001)"
+FUNNEL_HIGH_025 = "High (0.025)"
+FUNNEL_LOW_001 = "Low (0.001)"
+FUNNEL_LOW_025 = "Low (0.025)"
+FUNNEL_NOT_SIGNIFICANT = "Not significant"
+FUNNEL_NOT_APPLICABLE = "Not applicable for events less than 10 for dsrs"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peelkit.ledger.base import utcnow
+from peelkit.ledger.base import get_or_raise, utcnow
 from peelkit.ledger.file_review.frame import FrameRow
 from peelkit.ledger.file_review.models import (
     DrawForce,
@@ -53,17 +53,13 @@ def definition_of(draw: SampleDraw) -> DrawDefinition:
 
 
 def get_frame(session: Session, frame_id: int) -> SamplingFrame:
-    frame = session.get(SamplingFrame, frame_id)
-    if frame is None:
-        raise FileReviewError(f"there is no sampling frame {frame_id}; import one with `import-frame`")
-    return frame
+    return get_or_raise(session, SamplingFrame, frame_id,
+                        FileReviewError(f"there is no sampling frame {frame_id}; import one with `import-frame`"))
 
 
 def get_draw(session: Session, draw_id: int) -> SampleDraw:
-    draw = session.get(SampleDraw, draw_id)
-    if draw is None:
-        raise FileReviewError(f"there is no draw {draw_id}; make one with `draw`")
-    return draw
+    return get_or_raise(session, SampleDraw, draw_id,
+                        FileReviewError(f"there is no draw {draw_id}; make one with `draw`"))
 
 
 def draw_sample(session: Session, frame_id: int, seed: int, window: tuple[date, date] = WINDOW_2017,
