@@ -6,9 +6,9 @@ queries). Every change goes through peelkit.ledger.accuracy (audited); routes on
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -79,8 +79,8 @@ def accuracy_index(request: Request, viewer: common.Signed, publication: str) ->
 
 @router.post("/accuracy/{publication}/window", dependencies=common.CSRF)
 def window_save(request: Request, viewer: common.Analyst, publication: str,
-                opens: Annotated[str, Form()] = "", closes: Annotated[str, Form()] = "",
-                version: Annotated[str, Form()] = "") -> Response:
+                opens: common.FormText = "", closes: common.FormText = "",
+                version: common.FormText = "") -> Response:
     pub = common.publication_or_404(publication)
     errors = common.FormErrors()
     times = {}
@@ -157,7 +157,7 @@ def _reshow(request: Request, viewer: Viewer, publication: str, area: Area, form
 
 @router.post("/accuracy/{publication}/forces/{slug}/comments", dependencies=common.CSRF)
 def comment(request: Request, viewer: common.Signed, publication: str, slug: str,
-            section: Annotated[str, Form()] = "", text: Annotated[str, Form()] = "") -> Response:
+            section: common.FormText = "", text: common.FormText = "") -> Response:
     pub = common.publication_or_404(publication)
     area = _force_or_404(viewer, slug)
     if not can_comment_accuracy(viewer, area.code):
@@ -181,8 +181,8 @@ def comment(request: Request, viewer: common.Signed, publication: str, slug: str
 
 @router.post("/accuracy/{publication}/forces/{slug}/comments/{comment_id}/answer", dependencies=common.CSRF)
 def answer(request: Request, viewer: common.Inspector, publication: str, slug: str,
-           comment_id: str, outcome: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
-           version: Annotated[str, Form()] = "") -> Response:
+           comment_id: str, outcome: common.FormText = "", reason: common.FormText = "",
+           version: common.FormText = "") -> Response:
     pub = common.publication_or_404(publication)
     area = _force_or_404(viewer, slug)
     errors = common.FormErrors()

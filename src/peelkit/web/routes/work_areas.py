@@ -4,9 +4,9 @@ statuses (open, in progress, addressed, closed) with evidence. Through peelkit.l
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -61,9 +61,9 @@ def new_area_page(request: Request, viewer: common.Inspector, publication: str, 
 
 @router.post("/ledger/{publication}/forces/{slug}/areas", dependencies=common.CSRF)
 def raise_area(request: Request, viewer: common.Inspector, publication: str, slug: str,
-               kind: Annotated[str, Form()] = "", question: Annotated[str, Form()] = "",
-               text: Annotated[str, Form()] = "", predecessor: Annotated[str, Form()] = "",
-               on: Annotated[str, Form()] = "", correction: Annotated[str, Form()] = "") -> Response:
+               kind: common.FormText = "", question: common.FormText = "",
+               text: common.FormText = "", predecessor: common.FormText = "",
+               on: common.FormText = "", correction: common.FormText = "") -> Response:
     target = common.target_or_404(publication, slug)
     values = {"kind": kind, "question": question, "text": text, "predecessor": predecessor, "on": on,
               "correction": correction}
@@ -141,9 +141,9 @@ def area_status_page(request: Request, viewer: common.Inspector, publication: st
 
 @router.post("/ledger/{publication}/forces/{slug}/areas/{area_id}/status", dependencies=common.CSRF)
 def set_area_status(request: Request, viewer: common.Inspector, publication: str, slug: str, area_id: str,
-                    status: Annotated[str, Form()] = "", evidence: Annotated[str, Form()] = "",
-                    on: Annotated[str, Form()] = "", version: Annotated[str, Form()] = "",
-                    correction: Annotated[str, Form()] = "") -> Response:
+                    status: common.FormText = "", evidence: common.FormText = "",
+                    on: common.FormText = "", version: common.FormText = "",
+                    correction: common.FormText = "") -> Response:
     target = common.target_or_404(publication, slug)
     values = {"status": status, "evidence": evidence, "on": on, "correction": correction}
     errors = common.FormErrors()
@@ -167,8 +167,6 @@ def set_area_status(request: Request, viewer: common.Inspector, publication: str
     if errors or conflict:
         with common.ledger(request, viewer) as session:
             data = status_data(session, target, _area_or_404(session, target, area_id), values)
-        data["errors"], data["conflict"] = errors.to_dict(), conflict
-        return common.render_ledger(request, viewer, target, "work/area_status.html", data,
-                                    status_code=409 if conflict else 400)
+        return common.ledger_form_again(request, viewer, target, "work/area_status.html", data, errors, conflict)
     return common.saved(request, target.base, "area-status")
 

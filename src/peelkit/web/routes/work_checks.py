@@ -4,10 +4,10 @@ of every file imported into the warehouse."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import duckdb
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from peelkit import warehouse
@@ -71,7 +71,7 @@ def checks_page(request: Request, viewer: common.Staff, publication: str = "") -
 
 
 @router.post("/checks/run", dependencies=[Depends(csrf_protect)])
-def run_checks(request: Request, viewer: common.Analyst, publication: Annotated[str, Form()] = "") -> Response:
+def run_checks(request: Request, viewer: common.Analyst, publication: common.FormText = "") -> Response:
     pub = common.publication_or_404(publication or common.default_publication())
     errors = common.FormErrors()
     try:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,8 @@ Inspector = Annotated[Viewer, Depends(require("inspector"))]
 Staff = Annotated[Viewer, Depends(require("analyst", "inspector"))]
 Signed = Annotated[Viewer, Depends(require("analyst", "inspector", "force"))]
 CSRF = [Depends(csrf_protect)]
+# A posted form field, as text ("" where the parameter gives that default and the form leaves it out).
+FormText = Annotated[str, Form()]
 
 # Success messages shown after a save (the redirect carries a code, never text, so nothing user-made is
 # echoed from the URL).
@@ -288,3 +290,11 @@ def render_ledger(request: Request, viewer: Viewer, target: Target, template: st
 
     return page(request, template, {**data, "draft_status": draft_status(request, viewer, target.pub.id)},
                 status_code=status_code)
+
+
+def ledger_form_again(request: Request, viewer: Viewer, target: Target, template: str, data: dict[str, Any],
+                      errors: FormErrors, conflict: bool | list[str]) -> Response:
+    """A ledger form shown again when its save did not happen: with its errors (400), or, when someone saved the
+    record meanwhile, with that version beside the editor's unsaved values (409)."""
+    data["errors"], data["conflict"] = errors.to_dict(), conflict
+    return render_ledger(request, viewer, target, template, data, status_code=409 if conflict else 400)

@@ -4,9 +4,9 @@ versioned: a change made meanwhile by someone else is shown, not overwritten).""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -108,18 +108,18 @@ def _change(request: Request, viewer: Viewer, pub: Publication, state: str, rele
 
 
 @router.post("/publications/{publication}/control/embargo", dependencies=common.CSRF)
-def embargo(request: Request, viewer: common.Analyst, publication: str, release_at: Annotated[str, Form()] = "",
-            version: Annotated[str, Form()] = "", override: Annotated[str, Form()] = "") -> Response:
+def embargo(request: Request, viewer: common.Analyst, publication: str, release_at: common.FormText = "",
+            version: common.FormText = "", override: common.FormText = "") -> Response:
     return _change(request, viewer, common.publication_or_404(publication), "embargoed", release_at, version, override)
 
 
 @router.post("/publications/{publication}/control/publish", dependencies=common.CSRF)
-def publish(request: Request, viewer: common.Analyst, publication: str, version: Annotated[str, Form()] = "",
-            override: Annotated[str, Form()] = "") -> Response:
+def publish(request: Request, viewer: common.Analyst, publication: str, version: common.FormText = "",
+            override: common.FormText = "") -> Response:
     return _change(request, viewer, common.publication_or_404(publication), "published", "", version, override)
 
 
 @router.post("/publications/{publication}/control/draft", dependencies=common.CSRF)
 def return_to_draft(request: Request, viewer: common.Analyst, publication: str,
-                    version: Annotated[str, Form()] = "") -> Response:
+                    version: common.FormText = "") -> Response:
     return _change(request, viewer, common.publication_or_404(publication), "draft", "", version)

@@ -6,9 +6,9 @@ form with both the saved value and the editor's unsaved one (nothing typed is lo
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -180,9 +180,9 @@ def judgment_page(request: Request, viewer: common.Inspector, publication: str, 
 
 @router.post("/ledger/{publication}/forces/{slug}/judgments/{question_id}", dependencies=common.CSRF)
 def save_judgment(request: Request, viewer: common.Inspector, publication: str, slug: str, question_id: str,
-                  grade: Annotated[str, Form()] = "", inspected: Annotated[str, Form()] = "",
-                  evidence: Annotated[str, Form()] = "", version: Annotated[str, Form()] = "",
-                  correction: Annotated[str, Form()] = "") -> Response:
+                  grade: common.FormText = "", inspected: common.FormText = "",
+                  evidence: common.FormText = "", version: common.FormText = "",
+                  correction: common.FormText = "") -> Response:
     target = common.target_or_404(publication, slug)
     question = _question_or_404(target, question_id)
     values = {"grade": grade, "inspected": inspected, "evidence": evidence, "correction": correction}
@@ -220,7 +220,5 @@ def save_judgment(request: Request, viewer: common.Inspector, publication: str, 
     if errors or conflict:
         with common.ledger(request, viewer) as session:
             data = judgment_data(session, target, question, values)
-        data["errors"], data["conflict"] = errors.to_dict(), conflict
-        return common.render_ledger(request, viewer, target, "work/judgment.html", data,
-                                    status_code=409 if conflict else 400)
+        return common.ledger_form_again(request, viewer, target, "work/judgment.html", data, errors, conflict)
     return common.saved(request, target.base, "judgment")

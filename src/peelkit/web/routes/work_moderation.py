@@ -5,9 +5,9 @@ peelkit.ledger.moderation."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -54,8 +54,8 @@ def _question(target: common.Target, question_id: str) -> fw.Question:
 @router.post("/ledger/{publication}/forces/{slug}/judgments/{question_id}/moderate",
              dependencies=[Depends(csrf_protect)])
 def moderate(request: Request, viewer: common.Inspector, publication: str, slug: str, question_id: str,
-             decision: Annotated[str, Form()] = "", comment: Annotated[str, Form()] = "",
-             version: Annotated[str, Form()] = "") -> Response:
+             decision: common.FormText = "", comment: common.FormText = "",
+             version: common.FormText = "") -> Response:
     from peelkit.web.routes.work_ledger import judgment_data
 
     target = common.target_or_404(publication, slug)

@@ -3,9 +3,9 @@ the sanitised HTML and saves nothing) and Save (peelkit.ledger.narrative.set_nar
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,8 +53,8 @@ def narrative_page(request: Request, viewer: common.Inspector, publication: str,
 
 @router.post("/ledger/{publication}/forces/{slug}/narrative/{section}", dependencies=common.CSRF)
 def save_narrative(request: Request, viewer: common.Inspector, publication: str, slug: str, section: str,
-                   text: Annotated[str, Form()] = "", version: Annotated[str, Form()] = "",
-                   action: Annotated[str, Form()] = "save", correction: Annotated[str, Form()] = "") -> Response:
+                   text: common.FormText = "", version: common.FormText = "",
+                   action: common.FormText = "save", correction: common.FormText = "") -> Response:
     target = common.target_or_404(publication, slug)
     chosen = _section_or_404(target, section)
     # Browsers send Windows line ends from a textarea; keep the stored Markdown in one form.
@@ -91,7 +91,6 @@ def save_narrative(request: Request, viewer: common.Inspector, publication: str,
     if conflict or errors:
         with common.ledger(request, viewer) as session:
             data = narrative_data(session, target, chosen, text)
-        data["errors"], data["conflict"], data["correction_value"] = errors.to_dict(), conflict, correction
-        return common.render_ledger(request, viewer, target, "work/narrative.html", data,
-                                    status_code=409 if conflict else 400)
+        data["correction_value"] = correction
+        return common.ledger_form_again(request, viewer, target, "work/narrative.html", data, errors, conflict)
     return common.saved(request, target.base, "narrative")

@@ -5,9 +5,9 @@ hand, and close or reopen them. Every change goes through peelkit.ledger.queries
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -107,10 +107,10 @@ def new_query_page(request: Request, viewer: common.Analyst) -> Response:
 
 
 @router.post("/queries/new", dependencies=common.CSRF)
-def raise_query(request: Request, viewer: common.Analyst, publication: Annotated[str, Form()] = "",
-                force: Annotated[str, Form()] = "", item: Annotated[str, Form()] = "",
-                severity: Annotated[str, Form()] = "warning", period_end: Annotated[str, Form()] = "",
-                figure: Annotated[str, Form()] = "", message: Annotated[str, Form()] = "") -> Response:
+def raise_query(request: Request, viewer: common.Analyst, publication: common.FormText = "",
+                force: common.FormText = "", item: common.FormText = "",
+                severity: common.FormText = "warning", period_end: common.FormText = "",
+                figure: common.FormText = "", message: common.FormText = "") -> Response:
     values = {"publication": publication, "force": force, "item": item, "severity": severity,
               "period_end": period_end, "figure": figure, "message": message}
     errors = common.FormErrors()
@@ -202,8 +202,8 @@ def _revised(text: str, errors: common.FormErrors) -> float | None:
 
 
 @router.post("/queries/{query_id}/answer", dependencies=common.CSRF)
-def answer(request: Request, viewer: common.Signed, query_id: str, answer: Annotated[str, Form()] = "",
-           version: Annotated[str, Form()] = "", revised_value: Annotated[str, Form()] = "") -> Response:
+def answer(request: Request, viewer: common.Signed, query_id: str, answer: common.FormText = "",
+           version: common.FormText = "", revised_value: common.FormText = "") -> Response:
     errors = common.FormErrors()
     conflict = None
     with common.ledger(request, viewer) as session:
@@ -229,8 +229,8 @@ def answer(request: Request, viewer: common.Signed, query_id: str, answer: Annot
 
 
 @router.post("/queries/{query_id}/close", dependencies=common.CSRF)
-def close(request: Request, viewer: common.Analyst, query_id: str, outcome: Annotated[str, Form()] = "",
-          version: Annotated[str, Form()] = "") -> Response:
+def close(request: Request, viewer: common.Analyst, query_id: str, outcome: common.FormText = "",
+          version: common.FormText = "") -> Response:
     errors = common.FormErrors()
     conflict = False
     if outcome not in ("resolved", "accepted"):
@@ -252,7 +252,7 @@ def close(request: Request, viewer: common.Analyst, query_id: str, outcome: Anno
 
 
 @router.post("/queries/{query_id}/reopen", dependencies=common.CSRF)
-def reopen(request: Request, viewer: common.Analyst, query_id: str, version: Annotated[str, Form()] = "") -> Response:
+def reopen(request: Request, viewer: common.Analyst, query_id: str, version: common.FormText = "") -> Response:
     errors = common.FormErrors()
     conflict = False
     try:

@@ -5,9 +5,9 @@ one (text, owner, due date) and move one to a new status. One page per finding, 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -75,10 +75,10 @@ def _status(session: Session, area: imp.ImprovementArea, values: dict[str, str],
 
 @router.post("/ledger/{publication}/forces/{slug}/areas/{area_id}/recommendations", dependencies=common.CSRF)
 def save_recommendation(request: Request, viewer: common.Inspector, publication: str, slug: str, area_id: str,
-                        action: Annotated[str, Form()] = "", text: Annotated[str, Form()] = "",
-                        owner: Annotated[str, Form()] = "", due: Annotated[str, Form()] = "",
-                        recommendation: Annotated[str, Form()] = "", status: Annotated[str, Form()] = "",
-                        evidence: Annotated[str, Form()] = "", version: Annotated[str, Form()] = "") -> Response:
+                        action: common.FormText = "", text: common.FormText = "",
+                        owner: common.FormText = "", due: common.FormText = "",
+                        recommendation: common.FormText = "", status: common.FormText = "",
+                        evidence: common.FormText = "", version: common.FormText = "") -> Response:
     target = common.target_or_404(publication, slug)
     values = {"text": text, "owner": owner, "due": due, "recommendation": recommendation, "status": status,
               "evidence": evidence}
@@ -99,7 +99,6 @@ def save_recommendation(request: Request, viewer: common.Inspector, publication:
     if errors or conflict:
         with common.ledger(request, viewer) as session:
             data = page_data(session, target, _area_or_404(session, target, area_id), values, errors)
-        data["conflict"] = conflict
-        return common.render_ledger(request, viewer, target, "work/recommendations.html", data,
-                                    status_code=409 if conflict else 400)
+        return common.ledger_form_again(request, viewer, target, "work/recommendations.html", data, errors,
+                                        conflict)
     return common.saved(request, f"{target.base}/areas/{area_id}/recommendations", "recommendation")

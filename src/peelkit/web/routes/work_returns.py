@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import duckdb
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 
 from peelkit import forces
@@ -126,7 +126,7 @@ def template_download(request: Request, viewer: common.Signed, publication: str 
 
 @router.post("/returns/upload", dependencies=[Depends(upload_size_limit), Depends(csrf_protect)])
 def upload(request: Request, viewer: Submitter, file: UploadFile | None = None,
-           publication: Annotated[str, Form()] = "", force: Annotated[str, Form()] = "") -> Response:
+           publication: common.FormText = "", force: common.FormText = "") -> Response:
     pub = common.publication_or_404(publication or common.default_publication())
     area = _area(viewer, force)
     errors = common.FormErrors()

@@ -163,7 +163,6 @@ def _save_file(request: Request, viewer: Viewer, publication: str, slug: str, sa
     if errors or conflicts:
         with common.ledger(request, viewer) as session:
             data = file_data(session, target, _sampled_or_404(session, target, sample_id), values)
-        data["errors"], data["conflict"] = errors.to_dict(), conflicts
-        return common.render_ledger(request, viewer, target, "work/file_review_file.html", data,
-                                    status_code=409 if conflicts else 400)
+        return common.ledger_form_again(request, viewer, target, "work/file_review_file.html", data, errors,
+                                        conflicts)
     return common.saved(request, f"{target.base}/file-review", "file-review")

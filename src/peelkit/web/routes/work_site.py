@@ -5,9 +5,9 @@ without JavaScript), a second start refused with the reason, a failure shown wit
 from __future__ import annotations
 
 import os
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from peelkit.locks import Busy
@@ -31,7 +31,7 @@ def site_data(request: Request, publication_id: str) -> dict[str, Any]:
 
 @router.post("/publications/{publication}/control/site", dependencies=[Depends(csrf_protect)])
 def rebuild_site(request: Request, viewer: common.Analyst, publication: str,
-                 formats: Annotated[str, Form()] = "html,pdf") -> Response:
+                 formats: common.FormText = "html,pdf") -> Response:
     from peelkit.web.routes.work_control import control_data
 
     pub = common.publication_or_404(publication)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import duckdb
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from peelkit import warehouse
@@ -117,8 +117,8 @@ def status_page(request: Request, viewer: common.Signed, publication: str = "") 
 
 @router.post("/status/signoff", dependencies=[Depends(csrf_protect)])
 def signoff(request: Request, viewer: Annotated[Viewer, Depends(require("force"))],
-            publication: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
-            allow_open: Annotated[str, Form()] = "") -> Response:
+            publication: common.FormText = "", note: common.FormText = "",
+            allow_open: common.FormText = "") -> Response:
     pub_id = publication or common.default_publication()
     pub = common.publication_or_404(pub_id)
     errors = common.FormErrors()
