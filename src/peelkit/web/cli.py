@@ -36,6 +36,7 @@ publication_app = typer.Typer(cls=PeelGroup, no_args_is_help=True,
 USER_COLUMNS = ("name", "role", "force_code", "active", "created_at")
 ByOption = Annotated[str | None, typer.Option("--by", help="Your name, recorded as the actor in the audit log "
                                                            "(default: PEEL_USER or your login name).")]
+UserName = Annotated[str, typer.Argument(help="The user name.", show_default=False)]
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -103,28 +104,19 @@ def users_list(
             typer.echo(f"{r['name']:<24} {r['role']:<10} {r['force_code'] or '-':<10} {state}")
 
 
-@users_app.command("disable")
-def users_disable(
-    name: Annotated[str, typer.Argument(help="The user name.", show_default=False)],
-    by: ByOption = None,
-) -> None:
-    """Disable a user: they cannot sign in, and an open session stops working within seconds.
+def _activation_command(verb: str, active: bool, summary: str) -> None:
+    """Register `peel users disable` or `peel users enable`: one command, but for the state it sets."""
 
-    Example: peel users disable kent
-    """
-    _set_active(name, False, by)
+    def command(name: UserName, by: ByOption = None) -> None:
+        _set_active(name, active, by)
+
+    command.__doc__ = f"{summary}\n\nExample: peel users {verb} kent"
+    users_app.command(verb)(command)
 
 
-@users_app.command("enable")
-def users_enable(
-    name: Annotated[str, typer.Argument(help="The user name.", show_default=False)],
-    by: ByOption = None,
-) -> None:
-    """Enable a disabled user again.
-
-    Example: peel users enable kent
-    """
-    _set_active(name, True, by)
+_activation_command("disable", False,
+                    "Disable a user: they cannot sign in, and an open session stops working within seconds.")
+_activation_command("enable", True, "Enable a disabled user again.")
 
 
 def _set_active(name: str, active: bool, by: str | None) -> None:
@@ -138,7 +130,7 @@ def _set_active(name: str, active: bool, by: str | None) -> None:
 
 @users_app.command("password")
 def users_password(
-    name: Annotated[str, typer.Argument(help="The user name.", show_default=False)],
+    name: UserName,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the new password from standard "
                                                                           "input.")] = False,
     by: ByOption = None,

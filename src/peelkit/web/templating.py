@@ -53,6 +53,21 @@ def force_name(code: str | None) -> str:
     return area.name if area is not None else code
 
 
+# The GOV.UK Frontend components the pages use, by folder: each becomes a global under its macro's name
+# (govukButton, govukSummaryList, ...), so a template calls it without importing it from its macro file.
+GOVUK_COMPONENTS = ("button", "checkboxes", "details", "error-summary", "file-upload", "footer", "header", "input",
+                    "inset-text", "notification-banner", "password-input", "radios", "select", "service-navigation",
+                    "summary-list", "table", "tag", "textarea", "warning-text")
+
+
+def _govuk_components(env: Environment) -> dict[str, Any]:
+    macros: dict[str, Any] = {}
+    for folder in GOVUK_COMPONENTS:
+        name = "govuk" + folder.title().replace("-", "")
+        macros[name] = getattr(env.get_template(f"govuk_frontend_jinja/components/{folder}/macro.html").module, name)
+    return macros
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=ChoiceLoader([
@@ -69,6 +84,7 @@ def _environment() -> Environment:
     env.filters["force_name"] = force_name
     env.filters["counted"] = counted  # "1 force", "2 forces"
     env.filters["word_for"] = word_for  # the word that agrees with a count: "has"/"have"
+    env.globals.update(_govuk_components(env))
     return env
 
 

@@ -4,9 +4,9 @@ statuses (open, in progress, addressed, closed) with evidence. Through peelkit.l
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -14,33 +14,18 @@ from peelkit.errors import PeelError, RecordRuleError
 from peelkit.ledger import frameworks as fw
 from peelkit.ledger import improvements as imp
 from peelkit.ledger.base import ConflictError
-from peelkit.web.auth import csrf_protect, require
-from peelkit.web.policy import Viewer
-from peelkit.web.routes.work_common import (
-    LONDON,
-    FormErrors,
-    Target,
-    area_label,
-    ledger,
-    now,
-    parse_version,
-    render_ledger,
-    saved,
-    target_or_404,
-)
+from peelkit.web.routes import work_common as common
 
 router = APIRouter(include_in_schema=False)
-Inspector = Annotated[Viewer, Depends(require("inspector"))]
-CSRF = [Depends(csrf_protect)]
 KIND_LABELS = imp.KIND_LABELS
 STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "addressed": "Addressed", "closed": "Closed"}
 
 
 def _today(request: Request) -> date:
-    return now(request).astimezone(LONDON).date()
+    return common.now(request).astimezone(common.LONDON).date()
 
 
-def _parse_day(text: str, errors: FormErrors, field: str, request: Request) -> date:
+def _parse_day(text: str, errors: common.FormErrors, field: str, request: Request) -> date:
     if not text.strip():
         return _today(request)
     try:
@@ -53,36 +38,36 @@ def _parse_day(text: str, errors: FormErrors, field: str, request: Request) -> d
 # ------------------------------------------------------------------------------------------------ raise
 
 
-def raise_data(session: Session, target: Target, values: dict[str, str], errors: FormErrors | None = None
+def raise_data(session: Session, target: common.Target, values: dict[str, str], errors: common.FormErrors | None = None
                ) -> dict[str, Any]:
     earlier = [a for a in imp.areas_for(session, target.area.code)
                if fw.get(a.framework_id).order < target.framework.order]
-    return {**target.to_dict(), "values": values, "errors": (errors or FormErrors()).to_dict(),
+    return {**target.to_dict(), "values": values, "errors": (errors or common.FormErrors()).to_dict(),
             "kinds": [{"value": k, "text": t} for k, t in KIND_LABELS.items()],
-            "questions": [{"value": q.id, "text": area_label(q)} for q in target.framework.all_areas],
+            "questions": [{"value": q.id, "text": common.area_label(q)} for q in target.framework.all_areas],
             "earlier": [{"value": str(a.id), "text": f"{a.year_raised}: {a.text}"} for a in earlier],
             "action": f"{target.base}/areas"}
 
 
 @router.get("/ledger/{publication}/forces/{slug}/areas")
 @router.get("/ledger/{publication}/forces/{slug}/areas.json")
-def new_area_page(request: Request, viewer: Inspector, publication: str, slug: str) -> Response:
-    target = target_or_404(publication, slug)
+def new_area_page(request: Request, viewer: common.Inspector, publication: str, slug: str) -> Response:
+    target = common.target_or_404(publication, slug)
     values = {"kind": "area_for_improvement", "question": "", "text": "", "predecessor": "", "on": ""}
-    with ledger(request, viewer) as session:
+    with common.ledger(request, viewer) as session:
         data = raise_data(session, target, values)
-    return render_ledger(request, viewer, target, "work/area_new.html", data)
+    return common.render_ledger(request, viewer, target, "work/area_new.html", data)
 
 
-@router.post("/ledger/{publication}/forces/{slug}/areas", dependencies=CSRF)
-def raise_area(request: Request, viewer: Inspector, publication: str, slug: str,
-               kind: Annotated[str, Form()] = "", question: Annotated[str, Form()] = "",
-               text: Annotated[str, Form()] = "", predecessor: Annotated[str, Form()] = "",
-               on: Annotated[str, Form()] = "", correction: Annotated[str, Form()] = "") -> Response:
-    target = target_or_404(publication, slug)
+@router.post("/ledger/{publication}/forces/{slug}/areas", dependencies=common.CSRF)
+def raise_area(request: Request, viewer: common.Inspector, publication: str, slug: str,
+               kind: common.FormText = "", question: common.FormText = "",
+               text: common.FormText = "", predecessor: common.FormText = "",
+               on: common.FormText = "", correction: common.FormText = "") -> Response:
+    target = common.target_or_404(publication, slug)
     values = {"kind": kind, "question": question, "text": text, "predecessor": predecessor, "on": on,
               "correction": correction}
-    errors = FormErrors()
+    errors = common.FormErrors()
     if kind not in KIND_LABELS:
         errors.add("kind", "Choose the kind of finding")
     if question not in target.framework.area_ids:
@@ -98,7 +83,7 @@ def raise_area(request: Request, viewer: Inspector, publication: str, slug: str,
             errors.add("predecessor", "Choose an earlier area from the list, or none")
     if not errors:
         try:
-            with ledger(request, viewer, correction) as session:
+            with common.ledger(request, viewer, correction) as session:
                 imp.raise_area(session, target.area.code, target.framework.id, question, text, kind=kind,
                                predecessor_id=earlier, on=day)
         except RecordRuleError as error:
@@ -106,17 +91,17 @@ def raise_area(request: Request, viewer: Inspector, publication: str, slug: str,
         except PeelError as error:
             errors.add("predecessor" if earlier is not None else "text", str(error))
     if errors:
-        with ledger(request, viewer) as session:
+        with common.ledger(request, viewer) as session:
             data = raise_data(session, target, values, errors)
-        return render_ledger(request, viewer, target, "work/area_new.html", data,
-                             status_code=400)
-    return saved(request, target.base, "area-raised")
+        return common.render_ledger(request, viewer, target, "work/area_new.html", data,
+                                    status_code=400)
+    return common.saved(request, target.base, "area-raised")
 
 
 # ------------------------------------------------------------------------------------------------ status
 
 
-def _area_or_404(session: Session, target: Target, area_id: str) -> imp.ImprovementArea:
+def _area_or_404(session: Session, target: common.Target, area_id: str) -> imp.ImprovementArea:
     try:
         area = session.get(imp.ImprovementArea, int(area_id.removesuffix(".json")))
     except ValueError:
@@ -126,7 +111,7 @@ def _area_or_404(session: Session, target: Target, area_id: str) -> imp.Improvem
     return area
 
 
-def status_data(session: Session, target: Target, area: imp.ImprovementArea,
+def status_data(session: Session, target: common.Target, area: imp.ImprovementArea,
                 values: dict[str, str] | None = None) -> dict[str, Any]:
     view = imp.AreaView(area).to_dict()
     return {**target.to_dict(), "area": {**view, "kind_label": KIND_LABELS.get(area.kind, area.kind),
@@ -134,11 +119,11 @@ def status_data(session: Session, target: Target, area: imp.ImprovementArea,
                                          "question_title": _question_title(target, area.question_id)},
             "statuses": [{"value": k, "text": t} for k, t in STATUS_LABELS.items()],
             "values": values or {"status": area.status, "evidence": "", "on": ""},
-            "version": area.version, "errors": FormErrors().to_dict(), "conflict": False,
+            "version": area.version, "errors": common.FormErrors().to_dict(), "conflict": False,
             "action": f"{target.base}/areas/{area.id}/status"}
 
 
-def _question_title(target: Target, question_id: str) -> str:
+def _question_title(target: common.Target, question_id: str) -> str:
     try:
         return target.framework.question(question_id).title
     except fw.FrameworkError:
@@ -147,32 +132,32 @@ def _question_title(target: Target, question_id: str) -> str:
 
 @router.get("/ledger/{publication}/forces/{slug}/areas/{area_id}/status")
 @router.get("/ledger/{publication}/forces/{slug}/areas/{area_id}/status.json")
-def area_status_page(request: Request, viewer: Inspector, publication: str, slug: str, area_id: str) -> Response:
-    target = target_or_404(publication, slug)
-    with ledger(request, viewer) as session:
+def area_status_page(request: Request, viewer: common.Inspector, publication: str, slug: str, area_id: str) -> Response:
+    target = common.target_or_404(publication, slug)
+    with common.ledger(request, viewer) as session:
         data = status_data(session, target, _area_or_404(session, target, area_id))
-    return render_ledger(request, viewer, target, "work/area_status.html", data)
+    return common.render_ledger(request, viewer, target, "work/area_status.html", data)
 
 
-@router.post("/ledger/{publication}/forces/{slug}/areas/{area_id}/status", dependencies=CSRF)
-def set_area_status(request: Request, viewer: Inspector, publication: str, slug: str, area_id: str,
-                    status: Annotated[str, Form()] = "", evidence: Annotated[str, Form()] = "",
-                    on: Annotated[str, Form()] = "", version: Annotated[str, Form()] = "",
-                    correction: Annotated[str, Form()] = "") -> Response:
-    target = target_or_404(publication, slug)
+@router.post("/ledger/{publication}/forces/{slug}/areas/{area_id}/status", dependencies=common.CSRF)
+def set_area_status(request: Request, viewer: common.Inspector, publication: str, slug: str, area_id: str,
+                    status: common.FormText = "", evidence: common.FormText = "",
+                    on: common.FormText = "", version: common.FormText = "",
+                    correction: common.FormText = "") -> Response:
+    target = common.target_or_404(publication, slug)
     values = {"status": status, "evidence": evidence, "on": on, "correction": correction}
-    errors = FormErrors()
+    errors = common.FormErrors()
     if status not in STATUS_LABELS:
         errors.add("status", "Choose the area's status")
     day = _parse_day(on, errors, "on", request)
     conflict = False
-    with ledger(request, viewer) as session:
+    with common.ledger(request, viewer) as session:
         area_pk = _area_or_404(session, target, area_id).id
     if not errors:
         try:
-            with ledger(request, viewer, correction) as session:
+            with common.ledger(request, viewer, correction) as session:
                 imp.set_status(session, area_pk, status, on=day, evidence=evidence.strip() or None,
-                               expected_version=parse_version(version))
+                               expected_version=common.parse_version(version))
         except ConflictError:
             conflict = True
         except RecordRuleError as error:
@@ -180,10 +165,8 @@ def set_area_status(request: Request, viewer: Inspector, publication: str, slug:
         except PeelError as error:
             errors.add("status", str(error))
     if errors or conflict:
-        with ledger(request, viewer) as session:
+        with common.ledger(request, viewer) as session:
             data = status_data(session, target, _area_or_404(session, target, area_id), values)
-        data["errors"], data["conflict"] = errors.to_dict(), conflict
-        return render_ledger(request, viewer, target, "work/area_status.html", data,
-                             status_code=409 if conflict else 400)
-    return saved(request, target.base, "area-status")
+        return common.ledger_form_again(request, viewer, target, "work/area_status.html", data, errors, conflict)
+    return common.saved(request, target.base, "area-status")
 

@@ -4,10 +4,10 @@ of every file imported into the warehouse."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import duckdb
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from peelkit import warehouse
@@ -15,24 +15,12 @@ from peelkit.errors import PeelError
 from peelkit.ledger.check_run import run_and_raise
 from peelkit.ledger.queries import list_queries, return_status
 from peelkit.status import import_history
-from peelkit.web.auth import csrf_protect, require
+from peelkit.web.auth import csrf_protect
 from peelkit.web.policy import Viewer
-from peelkit.web.routes.work_common import (
-    FormErrors,
-    default_publication,
-    iso,
-    ledger,
-    notice,
-    publication_or_404,
-    saved,
-    settings,
-    uk_time,
-)
+from peelkit.web.routes import work_common as common
 from peelkit.web.templating import force_name, page
 
 router = APIRouter(include_in_schema=False)
-Staff = Annotated[Viewer, Depends(require("analyst", "inspector"))]
-Analyst = Annotated[Viewer, Depends(require("analyst"))]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 BUSY = ("The warehouse could not be read just now (an import may be running); nothing was changed. "
         "Try again shortly.")
@@ -58,13 +46,13 @@ def _not_signed_off(rows: list[Any]) -> list[dict[str, Any]]:
 
 
 def checks_data(request: Request, viewer: Viewer, publication_id: str) -> dict[str, Any]:
-    pub = publication_or_404(publication_id)
+    pub = common.publication_or_404(publication_id)
     note = None
     try:
-        current = warehouse.current_returns(settings(request).warehouse_path)
+        current = warehouse.current_returns(common.settings(request).warehouse_path)
     except duckdb.Error:
         current, note = None, "The warehouse could not be read just now: sign-off is shown without it."
-    with ledger(request, viewer) as session:
+    with common.ledger(request, viewer) as session:
         queries = [q for q in list_queries(session, pub.id) if q.status in ("open", "answered")]
         unsigned = _not_signed_off(return_status(session, pub.id, current))
     queries.sort(key=lambda q: (SEVERITY_ORDER.get(q.severity, 3), q.force_code, q.rule_id, q.id))
@@ -73,22 +61,22 @@ def checks_data(request: Request, viewer: Viewer, publication_id: str) -> dict[s
                  "status": q.status, "message": q.message, "synthetic": q.synthetic} for q in queries]
     return {"publication": {"id": pub.id, "title": pub.title}, "findings": findings, "not_signed_off": unsigned,
             "last_run": _counts(request), "can_run": viewer.role == "analyst", "warehouse_note": note,
-            "errors": FormErrors().to_dict(), "notice": notice(request)}
+            "errors": common.FormErrors().to_dict(), "notice": common.notice(request)}
 
 
 @router.get("/checks")
 @router.get("/checks.json")
-def checks_page(request: Request, viewer: Staff, publication: str = "") -> Response:
-    return page(request, "work/checks.html", checks_data(request, viewer, publication or default_publication()))
+def checks_page(request: Request, viewer: common.Staff, publication: str = "") -> Response:
+    return page(request, "work/checks.html", checks_data(request, viewer, publication or common.default_publication()))
 
 
 @router.post("/checks/run", dependencies=[Depends(csrf_protect)])
-def run_checks(request: Request, viewer: Analyst, publication: Annotated[str, Form()] = "") -> Response:
-    pub = publication_or_404(publication or default_publication())
-    errors = FormErrors()
+def run_checks(request: Request, viewer: common.Analyst, publication: common.FormText = "") -> Response:
+    pub = common.publication_or_404(publication or common.default_publication())
+    errors = common.FormErrors()
     try:
-        with ledger(request, viewer) as session:
-            run = run_and_raise(session, settings(request).warehouse_path, pub)
+        with common.ledger(request, viewer) as session:
+            run = run_and_raise(session, common.settings(request).warehouse_path, pub)
     except duckdb.Error:
         errors.add("run", BUSY)
     except PeelError as error:
@@ -98,16 +86,17 @@ def run_checks(request: Request, viewer: Analyst, publication: Annotated[str, Fo
         data["errors"] = errors.to_dict()
         return page(request, "work/checks.html", data, status_code=400)
     counts = {k: str(v) for k, v in run.counts.items()}
-    return saved(request, "/checks", "checks-run", publication=pub.id, **counts)
+    return common.saved(request, "/checks", "checks-run", publication=pub.id, **counts)
 
 
 @router.get("/imports")
 @router.get("/imports.json")
-def imports_page(request: Request, viewer: Staff) -> Response:
+def imports_page(request: Request, viewer: common.Staff) -> Response:
     note = None
     try:
-        rows = import_history(settings(request).warehouse_path)
+        rows = import_history(common.settings(request).warehouse_path)
     except duckdb.Error:
         rows, note = [], "The warehouse could not be read just now (an import may be running); try again shortly."
-    imports = [{**r, "imported_at": iso(r["imported_at"]), "imported": uk_time(r["imported_at"])} for r in rows]
+    imports = [{**r, "imported_at": common.iso(r["imported_at"]), "imported": common.uk_time(r["imported_at"])}
+               for r in rows]
     return page(request, "work/imports.html", {"imports": imports, "warehouse_note": note})

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -21,12 +21,23 @@ from peelkit.forces import Area
 from peelkit.indicators.publication import Publication
 from peelkit.ledger import db
 from peelkit.ledger import frameworks as fw
+from peelkit.web.auth import csrf_protect, require
 from peelkit.web.data import builtin_publication, force_by_slug
 from peelkit.web.policy import Viewer
 from peelkit.web.templating import latest_publication
 
 LONDON = ZoneInfo("Europe/London")
 DASH = "–"
+
+# Who may use a work page (anyone else gets peelkit.web.auth.require's 401 or 403), and the CSRF check every
+# form post carries.
+Analyst = Annotated[Viewer, Depends(require("analyst"))]
+Inspector = Annotated[Viewer, Depends(require("inspector"))]
+Staff = Annotated[Viewer, Depends(require("analyst", "inspector"))]
+Signed = Annotated[Viewer, Depends(require("analyst", "inspector", "force"))]
+CSRF = [Depends(csrf_protect)]
+# A posted form field, as text ("" where the parameter gives that default and the form leaves it out).
+FormText = Annotated[str, Form()]
 
 # Success messages shown after a save (the redirect carries a code, never text, so nothing user-made is
 # echoed from the URL).
@@ -279,3 +290,11 @@ def render_ledger(request: Request, viewer: Viewer, target: Target, template: st
 
     return page(request, template, {**data, "draft_status": draft_status(request, viewer, target.pub.id)},
                 status_code=status_code)
+
+
+def ledger_form_again(request: Request, viewer: Viewer, target: Target, template: str, data: dict[str, Any],
+                      errors: FormErrors, conflict: bool | list[str]) -> Response:
+    """A ledger form shown again when its save did not happen: with its errors (400), or, when someone saved the
+    record meanwhile, with that version beside the editor's unsaved values (409)."""
+    data["errors"], data["conflict"] = errors.to_dict(), conflict
+    return render_ledger(request, viewer, target, template, data, status_code=409 if conflict else 400)

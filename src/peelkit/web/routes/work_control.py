@@ -4,9 +4,9 @@ versioned: a change made meanwhile by someone else is shown, not overwritten).""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -14,37 +14,20 @@ from peelkit.errors import PeelError, RecordRuleError
 from peelkit.indicators.publication import Publication
 from peelkit.ledger import publication_state as ps
 from peelkit.ledger.base import ConflictError
-from peelkit.web.auth import csrf_protect, require
 from peelkit.web.policy import Viewer
+from peelkit.web.routes import work_common as common
 from peelkit.web.routes.work_audit import record_audit
-from peelkit.web.routes.work_common import (
-    FormErrors,
-    iso,
-    ledger,
-    notice,
-    now,
-    parse_uk_local,
-    parse_version,
-    publication_or_404,
-    saved,
-    settings,
-    strip_json,
-    uk_local_input,
-    uk_time,
-)
 from peelkit.web.routes.work_site import site_data
 from peelkit.web.templating import page
 
 router = APIRouter(include_in_schema=False)
-Analyst = Annotated[Viewer, Depends(require("analyst"))]
-CSRF = [Depends(csrf_protect)]
 STATE_LABELS = {"draft": "Draft", "embargoed": "Embargoed", "published": "Published"}
 
 
 def control_data(session: Session, request: Request, pub: Publication,
                  release_value: str | None = None) -> dict[str, Any]:
     status = ps.get_status(session, pub.id)
-    clock = now(request)
+    clock = common.now(request)
     released = status.is_public(clock)
     open_embargo = status.state == "embargoed" and not released
     gate = ps.gate_problems(session, pub.id, _current_returns(request)) if status.state != "published" else []
@@ -52,19 +35,21 @@ def control_data(session: Session, request: Request, pub: Publication,
         "publication": {"id": pub.id, "title": pub.title},
         "gate": gate,
         "override": {"reason": status.override_reason, "detail": list(status.override_detail)},
-        "status": {"state": status.state, "label": STATE_LABELS[status.state], "release_at": iso(status.release_at),
-                   "release": uk_time(status.release_at) if status.release_at else None, "version": status.version,
-                   "public": released, "released_at": iso(status.released_at),
-                   "released": uk_time(status.released_at) if status.released_at else None},
-        "now": uk_time(clock),
+        "status": {"state": status.state, "label": STATE_LABELS[status.state],
+                   "release_at": common.iso(status.release_at),
+                   "release": common.uk_time(status.release_at) if status.release_at else None,
+                   "version": status.version,
+                   "public": released, "released_at": common.iso(status.released_at),
+                   "released": common.uk_time(status.released_at) if status.released_at else None},
+        "now": common.uk_time(clock),
         "can_embargo": status.state == "draft" or open_embargo,
         "can_publish": status.state != "published",
         "can_return_to_draft": open_embargo,
-        "release_value": release_value if release_value is not None else uk_local_input(status.release_at),
+        "release_value": release_value if release_value is not None else common.uk_local_input(status.release_at),
         "audit": record_audit(session, "publication_state", pub.id),
-        "errors": FormErrors().to_dict(),
+        "errors": common.FormErrors().to_dict(),
         "conflict": False,
-        "notice": notice(request),
+        "notice": common.notice(request),
         "base": f"/publications/{pub.id}/control",
         "site": site_data(request, pub.id),
     }
@@ -72,9 +57,9 @@ def control_data(session: Session, request: Request, pub: Publication,
 
 @router.get("/publications/{publication}/control")
 @router.get("/publications/{publication}/control.json")
-def control_page(request: Request, viewer: Analyst, publication: str) -> Response:
-    pub = publication_or_404(strip_json(publication))
-    with ledger(request, viewer) as session:
+def control_page(request: Request, viewer: common.Analyst, publication: str) -> Response:
+    pub = common.publication_or_404(common.strip_json(publication))
+    with common.ledger(request, viewer) as session:
         data = control_data(session, request, pub)
     return page(request, "work/control.html", data)
 
@@ -82,30 +67,30 @@ def control_page(request: Request, viewer: Analyst, publication: str) -> Respons
 def _current_returns(request: Request) -> dict[str, int] | None:
     from peelkit import warehouse
 
-    return warehouse.current_returns(settings(request).warehouse_path)
+    return warehouse.current_returns(common.settings(request).warehouse_path)
 
 
 def _change(request: Request, viewer: Viewer, pub: Publication, state: str, release_value: str,
             version: str, override: str = "") -> Response:
-    errors = FormErrors()
+    errors = common.FormErrors()
     release = None
     if state == "embargoed":
         if not release_value.strip():
             errors.add("release_at", "Enter the release date and time")
         else:
             try:
-                release = parse_uk_local(release_value)
+                release = common.parse_uk_local(release_value)
             except ValueError as error:
                 reason = str(error) if "does not exist" in str(error) else "enter it as a date and a time"
                 errors.add("release_at", f"Enter a real release time: {reason}")
             else:
-                if release <= now(request):
+                if release <= common.now(request):
                     errors.add("release_at", "The release time must be in the future; to release now, publish")
     conflict = False
     if not errors:
         try:
-            with ledger(request, viewer) as session:
-                ps.set_status(session, pub.id, state, release, parse_version(version), now=now(request),
+            with common.ledger(request, viewer) as session:
+                ps.set_status(session, pub.id, state, release, common.parse_version(version), now=common.now(request),
                               override=override or None, current_returns=_current_returns(request))
         except ConflictError:
             conflict = True
@@ -114,27 +99,27 @@ def _change(request: Request, viewer: Viewer, pub: Publication, state: str, rele
         except PeelError as error:
             errors.add("release_at" if state == "embargoed" else "state", str(error))
     if errors or conflict:
-        with ledger(request, viewer) as session:
+        with common.ledger(request, viewer) as session:
             data = control_data(session, request, pub, release_value if state == "embargoed" else None)
         data["errors"], data["conflict"], data["attempted"] = errors.to_dict(), conflict, STATE_LABELS[state]
         data["override_value"] = override
         return page(request, "work/control.html", data, status_code=409 if conflict else 400)
-    return saved(request, f"/publications/{pub.id}/control", state)
+    return common.saved(request, f"/publications/{pub.id}/control", state)
 
 
-@router.post("/publications/{publication}/control/embargo", dependencies=CSRF)
-def embargo(request: Request, viewer: Analyst, publication: str, release_at: Annotated[str, Form()] = "",
-            version: Annotated[str, Form()] = "", override: Annotated[str, Form()] = "") -> Response:
-    return _change(request, viewer, publication_or_404(publication), "embargoed", release_at, version, override)
+@router.post("/publications/{publication}/control/embargo", dependencies=common.CSRF)
+def embargo(request: Request, viewer: common.Analyst, publication: str, release_at: common.FormText = "",
+            version: common.FormText = "", override: common.FormText = "") -> Response:
+    return _change(request, viewer, common.publication_or_404(publication), "embargoed", release_at, version, override)
 
 
-@router.post("/publications/{publication}/control/publish", dependencies=CSRF)
-def publish(request: Request, viewer: Analyst, publication: str, version: Annotated[str, Form()] = "",
-            override: Annotated[str, Form()] = "") -> Response:
-    return _change(request, viewer, publication_or_404(publication), "published", "", version, override)
+@router.post("/publications/{publication}/control/publish", dependencies=common.CSRF)
+def publish(request: Request, viewer: common.Analyst, publication: str, version: common.FormText = "",
+            override: common.FormText = "") -> Response:
+    return _change(request, viewer, common.publication_or_404(publication), "published", "", version, override)
 
 
-@router.post("/publications/{publication}/control/draft", dependencies=CSRF)
-def return_to_draft(request: Request, viewer: Analyst, publication: str,
-                    version: Annotated[str, Form()] = "") -> Response:
-    return _change(request, viewer, publication_or_404(publication), "draft", "", version)
+@router.post("/publications/{publication}/control/draft", dependencies=common.CSRF)
+def return_to_draft(request: Request, viewer: common.Analyst, publication: str,
+                    version: common.FormText = "") -> Response:
+    return _change(request, viewer, common.publication_or_404(publication), "draft", "", version)

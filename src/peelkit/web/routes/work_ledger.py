@@ -6,9 +6,9 @@ form with both the saved value and the editor's unsaved one (nothing typed is lo
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,34 +23,14 @@ from peelkit.ledger.ledger_check import check_ledger
 from peelkit.ledger.moderation import programme_reviews
 from peelkit.ledger.narrative import Narrative
 from peelkit.ledger.publication_state import get_status
-from peelkit.web.auth import csrf_protect, require
 from peelkit.web.policy import Viewer, can_edit_ledger
+from peelkit.web.routes import work_common as common
 from peelkit.web.routes import work_review
 from peelkit.web.routes.work_audit import force_audit
-from peelkit.web.routes.work_common import (
-    FormErrors,
-    Target,
-    area_label,
-    force_choices,
-    ledger,
-    narrative_sections,
-    notice,
-    parse_version,
-    publication_or_404,
-    render_ledger,
-    saved,
-    section_title,
-    strip_json,
-    target_or_404,
-    uk_time,
-)
 from peelkit.web.routes.work_moderation import moderation_data
 from peelkit.web.templating import page
 
 router = APIRouter(include_in_schema=False)
-Staff = Annotated[Viewer, Depends(require("analyst", "inspector"))]
-Inspector = Annotated[Viewer, Depends(require("inspector"))]
-CSRF = [Depends(csrf_protect)]
 UNKNOWN = "unknown"
 
 
@@ -60,7 +40,7 @@ def _questions(framework: fw.Framework) -> list[fw.Question]:
     return [*framework.questions, *earlier, *([framework.question(fw.OVERALL)] if framework.overall else [])]
 
 
-def find_judgment(session: Session, target: Target, question_id: str) -> Judgment | None:
+def find_judgment(session: Session, target: common.Target, question_id: str) -> Judgment | None:
     return session.scalars(select(Judgment).where(
         Judgment.force_code == target.area.code, Judgment.framework_id == target.framework.id,
         Judgment.question_id == question_id)).one_or_none()
@@ -71,16 +51,16 @@ def judgment_dict(j: Judgment | None) -> dict[str, Any] | None:
         return None
     return {"grade": j.grade, "inspected_this_year": j.inspected_this_year, "last_inspected": j.last_inspected,
             "evidence": j.evidence, "source": j.source, "confidence": j.confidence, "version": j.version,
-            "updated": uk_time(j.updated_at)}
+            "updated": common.uk_time(j.updated_at)}
 
 
-def _narratives(session: Session, target: Target) -> dict[str, Narrative]:
+def _narratives(session: Session, target: common.Target) -> dict[str, Narrative]:
     rows = session.scalars(select(Narrative).where(Narrative.force_code == target.area.code,
                                                    Narrative.year == target.framework.year))
     return {row.section: row for row in rows}
 
 
-def overview_data(session: Session, request: Request, viewer: Viewer, target: Target) -> dict[str, Any]:
+def overview_data(session: Session, request: Request, viewer: Viewer, target: common.Target) -> dict[str, Any]:
     code = target.area.code
     standing = standing_judgments(session, code, target.framework.year)
     stands = {s.question_id: s for s in [*standing.questions, *([standing.overall] if standing.overall else [])]}
@@ -89,7 +69,7 @@ def overview_data(session: Session, request: Request, viewer: Viewer, target: Ta
     for q in _questions(target.framework):
         s = stands.get(q.id)
         judgments.append({
-            "question_id": q.id, "title": area_label(q), "core_question": q.core_question, "graded": q.graded,
+            "question_id": q.id, "title": common.area_label(q), "core_question": q.core_question, "graded": q.graded,
             "unconfirmed": list(q.unconfirmed),
             "recorded": judgment_dict(find_judgment(session, target, q.id)),
             "standing": {"grade": s.grade, "basis": s.basis, "last_inspected": s.last_inspected} if s else None,
@@ -102,11 +82,11 @@ def overview_data(session: Session, request: Request, viewer: Viewer, target: Ta
              for a in areas_for(session, code)]
     saved_narratives = _narratives(session, target)
     narrative = []
-    for section in narrative_sections(target.framework):
+    for section in common.narrative_sections(target.framework):
         row = saved_narratives.get(section)
-        narrative.append({"section": section, "title": section_title(target.framework, section),
+        narrative.append({"section": section, "title": common.section_title(target.framework, section),
                           "recorded": bool(row and row.text.strip()), "author": row.author if row else None,
-                          "updated": uk_time(row.updated_at) if row else None,
+                          "updated": common.uk_time(row.updated_at) if row else None,
                           "words": len(row.text.split()) if row else 0,
                           "edit_url": f"{target.base}/narrative/{section}"})
     review = work_review.progress(session, target)
@@ -124,17 +104,17 @@ def overview_data(session: Session, request: Request, viewer: Viewer, target: Ta
         "narrative": narrative,
         "file_review": review,
         "audit": force_audit(session, code),
-        "notice": notice(request),
+        "notice": common.notice(request),
     }
 
 
 @router.get("/ledger")
 @router.get("/ledger.json")
-def ledger_index(request: Request, viewer: Staff) -> Response:
+def ledger_index(request: Request, viewer: common.Staff) -> Response:
     publications = []
-    with ledger(request, viewer) as session:
+    with common.ledger(request, viewer) as session:
         for pub_id in available():
-            pub = publication_or_404(pub_id)
+            pub = common.publication_or_404(pub_id)
             try:
                 year = fw.for_publication(pub).year
             except fw.FrameworkError:
@@ -143,16 +123,16 @@ def ledger_index(request: Request, viewer: Staff) -> Response:
             publications.append({
                 "id": pub.id, "title": pub.title, "year": year, "state": status.state,
                 "forces": [{"code": f["code"], "name": f["name"], "url": f"/ledger/{pub.id}/forces/{f['slug']}"}
-                           for f in force_choices()]})
+                           for f in common.force_choices()]})
     return page(request, "work/ledger_index.html", {"publications": publications, "can_edit": can_edit_ledger(viewer)})
 
 
 @router.get("/ledger/{publication}/forces/{slug}")
-def ledger_page(request: Request, viewer: Staff, publication: str, slug: str) -> Response:
-    target = target_or_404(publication, strip_json(slug))
-    with ledger(request, viewer) as session:
+def ledger_page(request: Request, viewer: common.Staff, publication: str, slug: str) -> Response:
+    target = common.target_or_404(publication, common.strip_json(slug))
+    with common.ledger(request, viewer) as session:
         data = overview_data(session, request, viewer, target)
-    return render_ledger(request, viewer, target, "work/ledger.html", data)
+    return common.render_ledger(request, viewer, target, "work/ledger.html", data)
 
 
 # ------------------------------------------------------------------------------------------------ judgments
@@ -163,14 +143,14 @@ def _grade_choices(question: fw.Question, framework: fw.Framework) -> list[dict[
     return [*({"value": g, "text": g} for g in grades), {"value": UNKNOWN, "text": "Not known (no grade recorded)"}]
 
 
-def _question_or_404(target: Target, question_id: str) -> fw.Question:
+def _question_or_404(target: common.Target, question_id: str) -> fw.Question:
     try:
         return target.framework.question(question_id)
     except fw.FrameworkError:
         raise HTTPException(status_code=404) from None
 
 
-def judgment_data(session: Session, target: Target, question: fw.Question,
+def judgment_data(session: Session, target: common.Target, question: fw.Question,
                   form: dict[str, Any] | None = None) -> dict[str, Any]:
     recorded = judgment_dict(find_judgment(session, target, question.id))
     values = form or {
@@ -182,30 +162,31 @@ def judgment_data(session: Session, target: Target, question: fw.Question,
                                              "core_question": question.core_question},
             "grades": _grade_choices(question, target.framework), "recorded": recorded,
             "version": recorded["version"] if recorded else 0, "values": values,
-            "errors": FormErrors().to_dict(), "conflict": False,
+            "errors": common.FormErrors().to_dict(), "conflict": False,
             "action": f"{target.base}/judgments/{question.id}"}
 
 
 @router.get("/ledger/{publication}/forces/{slug}/judgments/{question_id}")
-def judgment_page(request: Request, viewer: Inspector, publication: str, slug: str, question_id: str) -> Response:
-    target = target_or_404(publication, slug)
-    question = _question_or_404(target, strip_json(question_id))
-    with ledger(request, viewer) as session:
+def judgment_page(request: Request, viewer: common.Inspector, publication: str, slug: str,
+                  question_id: str) -> Response:
+    target = common.target_or_404(publication, slug)
+    question = _question_or_404(target, common.strip_json(question_id))
+    with common.ledger(request, viewer) as session:
         data = judgment_data(session, target, question)
         data["moderation"] = moderation_data(session, viewer, target, question.id)
-        data["notice"] = notice(request)
-    return render_ledger(request, viewer, target, "work/judgment.html", data)
+        data["notice"] = common.notice(request)
+    return common.render_ledger(request, viewer, target, "work/judgment.html", data)
 
 
-@router.post("/ledger/{publication}/forces/{slug}/judgments/{question_id}", dependencies=CSRF)
-def save_judgment(request: Request, viewer: Inspector, publication: str, slug: str, question_id: str,
-                  grade: Annotated[str, Form()] = "", inspected: Annotated[str, Form()] = "",
-                  evidence: Annotated[str, Form()] = "", version: Annotated[str, Form()] = "",
-                  correction: Annotated[str, Form()] = "") -> Response:
-    target = target_or_404(publication, slug)
+@router.post("/ledger/{publication}/forces/{slug}/judgments/{question_id}", dependencies=common.CSRF)
+def save_judgment(request: Request, viewer: common.Inspector, publication: str, slug: str, question_id: str,
+                  grade: common.FormText = "", inspected: common.FormText = "",
+                  evidence: common.FormText = "", version: common.FormText = "",
+                  correction: common.FormText = "") -> Response:
+    target = common.target_or_404(publication, slug)
     question = _question_or_404(target, question_id)
     values = {"grade": grade, "inspected": inspected, "evidence": evidence, "correction": correction}
-    errors = FormErrors()
+    errors = common.FormErrors()
     allowed = [c["value"] for c in _grade_choices(question, target.framework)]
     if grade not in allowed:
         errors.add("grade", "Choose a grade, or say that it is not known")
@@ -213,9 +194,9 @@ def save_judgment(request: Request, viewer: Inspector, publication: str, slug: s
         errors.add("inspected", "Say whether the question was inspected this year")
     conflict = False
     if not errors:
-        expected = parse_version(version)
+        expected = common.parse_version(version)
         try:
-            with ledger(request, viewer, correction) as session:
+            with common.ledger(request, viewer, correction) as session:
                 existing = find_judgment(session, target, question.id)
                 if expected is None and existing is not None:
                     raise ConflictError(existing.describe())
@@ -237,9 +218,7 @@ def save_judgment(request: Request, viewer: Inspector, publication: str, slug: s
         except PeelError as error:
             errors.add("grade", str(error))
     if errors or conflict:
-        with ledger(request, viewer) as session:
+        with common.ledger(request, viewer) as session:
             data = judgment_data(session, target, question, values)
-        data["errors"], data["conflict"] = errors.to_dict(), conflict
-        return render_ledger(request, viewer, target, "work/judgment.html", data,
-                             status_code=409 if conflict else 400)
-    return saved(request, target.base, "judgment")
+        return common.ledger_form_again(request, viewer, target, "work/judgment.html", data, errors, conflict)
+    return common.saved(request, target.base, "judgment")

@@ -3,9 +3,9 @@ the sanitised HTML and saves nothing) and Save (peelkit.ledger.narrative.set_nar
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,72 +14,56 @@ from peelkit.errors import PeelError, RecordRuleError
 from peelkit.ledger.base import ConflictError
 from peelkit.ledger.narrative import MAX_LENGTH, Narrative, set_narrative
 from peelkit.publish.markdown import render_markdown
-from peelkit.web.auth import csrf_protect, require
-from peelkit.web.policy import Viewer
-from peelkit.web.routes.work_common import (
-    FormErrors,
-    Target,
-    ledger,
-    narrative_sections,
-    parse_version,
-    render_ledger,
-    saved,
-    section_title,
-    strip_json,
-    target_or_404,
-    uk_time,
-)
+from peelkit.web.routes import work_common as common
 
 router = APIRouter(include_in_schema=False)
-Inspector = Annotated[Viewer, Depends(require("inspector"))]
-CSRF = [Depends(csrf_protect)]
 
 
-def _section_or_404(target: Target, section: str) -> str:
-    if section not in narrative_sections(target.framework):
+def _section_or_404(target: common.Target, section: str) -> str:
+    if section not in common.narrative_sections(target.framework):
         raise HTTPException(status_code=404)
     return section
 
 
-def _saved_row(session: Session, target: Target, section: str) -> Narrative | None:
+def _saved_row(session: Session, target: common.Target, section: str) -> Narrative | None:
     return session.scalars(select(Narrative).where(
         Narrative.force_code == target.area.code, Narrative.year == target.framework.year,
         Narrative.section == section)).one_or_none()
 
 
-def narrative_data(session: Session, target: Target, section: str, text: str | None = None) -> dict[str, Any]:
+def narrative_data(session: Session, target: common.Target, section: str, text: str | None = None) -> dict[str, Any]:
     row = _saved_row(session, target, section)
-    recorded = None if row is None else {"text": row.text, "author": row.author, "updated": uk_time(row.updated_at),
-                                         "version": row.version}
-    return {**target.to_dict(), "section": {"id": section, "title": section_title(target.framework, section)},
+    recorded = None if row is None else {"text": row.text, "author": row.author,
+                                         "updated": common.uk_time(row.updated_at), "version": row.version}
+    return {**target.to_dict(), "section": {"id": section, "title": common.section_title(target.framework, section)},
             "recorded": recorded, "version": row.version if row else 0,
             "text": row.text if (text is None and row is not None) else (text or ""),
-            "max_length": MAX_LENGTH, "errors": FormErrors().to_dict(), "conflict": False,
+            "max_length": MAX_LENGTH, "errors": common.FormErrors().to_dict(), "conflict": False,
             "action": f"{target.base}/narrative/{section}"}
 
 
 @router.get("/ledger/{publication}/forces/{slug}/narrative/{section}")
-def narrative_page(request: Request, viewer: Inspector, publication: str, slug: str, section: str) -> Response:
-    target = target_or_404(publication, slug)
-    chosen = _section_or_404(target, strip_json(section))
-    with ledger(request, viewer) as session:
+def narrative_page(request: Request, viewer: common.Inspector, publication: str, slug: str, section: str) -> Response:
+    target = common.target_or_404(publication, slug)
+    chosen = _section_or_404(target, common.strip_json(section))
+    with common.ledger(request, viewer) as session:
         data = narrative_data(session, target, chosen)
-    return render_ledger(request, viewer, target, "work/narrative.html", data)
+    return common.render_ledger(request, viewer, target, "work/narrative.html", data)
 
 
-@router.post("/ledger/{publication}/forces/{slug}/narrative/{section}", dependencies=CSRF)
-def save_narrative(request: Request, viewer: Inspector, publication: str, slug: str, section: str,
-                   text: Annotated[str, Form()] = "", version: Annotated[str, Form()] = "",
-                   action: Annotated[str, Form()] = "save", correction: Annotated[str, Form()] = "") -> Response:
-    target = target_or_404(publication, slug)
+@router.post("/ledger/{publication}/forces/{slug}/narrative/{section}", dependencies=common.CSRF)
+def save_narrative(request: Request, viewer: common.Inspector, publication: str, slug: str, section: str,
+                   text: common.FormText = "", version: common.FormText = "",
+                   action: common.FormText = "save", correction: common.FormText = "") -> Response:
+    target = common.target_or_404(publication, slug)
     chosen = _section_or_404(target, section)
     # Browsers send Windows line ends from a textarea; keep the stored Markdown in one form.
     text = text.replace("\r\n", "\n")
-    errors = FormErrors()
+    errors = common.FormErrors()
     if len(text) > MAX_LENGTH:
         errors.add("text", f"The narrative is {len(text):,} characters; it must be {MAX_LENGTH:,} or fewer")
     if action == "preview" or errors:
-        with ledger(request, viewer) as session:
+        with common.ledger(request, viewer) as session:
             data = narrative_data(session, target, chosen, text)
         # The preview is sanitised HTML (markdown-it without raw HTML, then nh3): never the raw text.
         data["preview"] = render_markdown(text) if action == "preview" and not errors else None
@@ -88,12 +72,12 @@ def save_narrative(request: Request, viewer: Inspector, publication: str, slug: 
         # meanwhile.
         data["version"] = int(version) if version.strip().isdigit() else 0
         data["errors"] = errors.to_dict()
-        return render_ledger(request, viewer, target, "work/narrative.html", data,
-                             status_code=400 if errors else 200)
+        return common.render_ledger(request, viewer, target, "work/narrative.html", data,
+                                    status_code=400 if errors else 200)
     conflict = False
-    expected = parse_version(version)
+    expected = common.parse_version(version)
     try:
-        with ledger(request, viewer, correction) as session:
+        with common.ledger(request, viewer, correction) as session:
             existing = _saved_row(session, target, chosen)
             if expected is None and existing is not None:
                 raise ConflictError(existing.describe())
@@ -105,9 +89,8 @@ def save_narrative(request: Request, viewer: Inspector, publication: str, slug: 
     except PeelError as error:
         errors.add("text", str(error))
     if conflict or errors:
-        with ledger(request, viewer) as session:
+        with common.ledger(request, viewer) as session:
             data = narrative_data(session, target, chosen, text)
-        data["errors"], data["conflict"], data["correction_value"] = errors.to_dict(), conflict, correction
-        return render_ledger(request, viewer, target, "work/narrative.html", data,
-                             status_code=409 if conflict else 400)
-    return saved(request, target.base, "narrative")
+        data["correction_value"] = correction
+        return common.ledger_form_again(request, viewer, target, "work/narrative.html", data, errors, conflict)
+    return common.saved(request, target.base, "narrative")

@@ -5,9 +5,9 @@ hand, and close or reopen them. Every change goes through peelkit.ledger.queries
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -25,34 +25,20 @@ from peelkit.ledger.queries import (
     reopen_query,
     resolve_query,
 )
-from peelkit.web.auth import csrf_protect, require
 from peelkit.web.policy import Viewer, can_answer_query, can_close_query, can_raise_query, can_see_query
+from peelkit.web.routes import work_common as common
 from peelkit.web.routes.work_audit import record_audit
-from peelkit.web.routes.work_common import (
-    FormErrors,
-    default_publication,
-    force_choices,
-    ledger,
-    notice,
-    parse_version,
-    saved,
-    strip_json,
-    uk_time,
-)
 from peelkit.web.templating import force_name, page
 
 router = APIRouter(include_in_schema=False)
-Signed = Annotated[Viewer, Depends(require("analyst", "inspector", "force"))]
-Analyst = Annotated[Viewer, Depends(require("analyst"))]
-CSRF = [Depends(csrf_protect)]
 MANUAL_RULE = "manual"
 SEVERITIES = ("error", "warning", "info")
 
 
 def query_row(q: DataQuery) -> dict[str, Any]:
-    return {**q.to_dict(), "force_name": force_name(q.force_code), "created": uk_time(q.created_at),
-            "answered": uk_time(q.answered_at) if q.answered_at else None,
-            "closed": uk_time(q.closed_at) if q.closed_at else None}
+    return {**q.to_dict(), "force_name": force_name(q.force_code), "created": common.uk_time(q.created_at),
+            "answered": common.uk_time(q.answered_at) if q.answered_at else None,
+            "closed": common.uk_time(q.closed_at) if q.closed_at else None}
 
 
 def _visible_query(session: Session, viewer: Viewer, query_id: str) -> DataQuery:
@@ -80,7 +66,7 @@ def filter_scope(force_code: str | None, status: str | None, publication: str | 
 
 @router.get("/queries")
 @router.get("/queries.json")
-def queries_page(request: Request, viewer: Signed, publication: str = "", force: str = "",
+def queries_page(request: Request, viewer: common.Signed, publication: str = "", force: str = "",
                  status: str = "") -> Response:
     if publication and publication not in available():
         publication = ""
@@ -88,18 +74,18 @@ def queries_page(request: Request, viewer: Signed, publication: str = "", force:
     area = forces.find(force) if force else None
     chosen = own or (area.code if area is not None and area.is_territorial_force else None)
     chosen_status = status if status in STATUSES else None
-    with ledger(request, viewer) as session:
+    with common.ledger(request, viewer) as session:
         rows = [query_row(q) for q in list_queries(session, publication or None, chosen, chosen_status)
                 if can_see_query(viewer, q.force_code)]
     data = {
         "filters": {"publication": publication or None, "force": chosen, "status": chosen_status},
         "publications": available(),
-        "forces": [] if own else force_choices(),
+        "forces": [] if own else common.force_choices(),
         "statuses": list(STATUSES),
         "scope": filter_scope(chosen, chosen_status, publication or None),
         "queries": rows,
         "can_raise": can_raise_query(viewer),
-        "notice": notice(request),
+        "notice": common.notice(request),
     }
     return page(request, "work/queries.html", data)
 
@@ -107,27 +93,27 @@ def queries_page(request: Request, viewer: Signed, publication: str = "", force:
 # ------------------------------------------------------------------------------------------------ raise
 
 
-def _raise_form(values: dict[str, str], errors: FormErrors | None = None) -> dict[str, Any]:
-    return {"values": values, "errors": (errors or FormErrors()).to_dict(), "forces": force_choices(),
+def _raise_form(values: dict[str, str], errors: common.FormErrors | None = None) -> dict[str, Any]:
+    return {"values": values, "errors": (errors or common.FormErrors()).to_dict(), "forces": common.force_choices(),
             "publications": available(), "severities": list(SEVERITIES)}
 
 
 @router.get("/queries/new")
 @router.get("/queries/new.json")
-def new_query_page(request: Request, viewer: Analyst) -> Response:
-    values = {"publication": default_publication(), "force": "", "item": "", "severity": "warning",
+def new_query_page(request: Request, viewer: common.Analyst) -> Response:
+    values = {"publication": common.default_publication(), "force": "", "item": "", "severity": "warning",
               "period_end": "", "figure": "", "message": ""}
     return page(request, "work/query_new.html", _raise_form(values))
 
 
-@router.post("/queries/new", dependencies=CSRF)
-def raise_query(request: Request, viewer: Analyst, publication: Annotated[str, Form()] = "",
-                force: Annotated[str, Form()] = "", item: Annotated[str, Form()] = "",
-                severity: Annotated[str, Form()] = "warning", period_end: Annotated[str, Form()] = "",
-                figure: Annotated[str, Form()] = "", message: Annotated[str, Form()] = "") -> Response:
+@router.post("/queries/new", dependencies=common.CSRF)
+def raise_query(request: Request, viewer: common.Analyst, publication: common.FormText = "",
+                force: common.FormText = "", item: common.FormText = "",
+                severity: common.FormText = "warning", period_end: common.FormText = "",
+                figure: common.FormText = "", message: common.FormText = "") -> Response:
     values = {"publication": publication, "force": force, "item": item, "severity": severity,
               "period_end": period_end, "figure": figure, "message": message}
-    errors = FormErrors()
+    errors = common.FormErrors()
     if publication not in available():
         errors.add("publication", "Choose the publication the query is about")
     area = forces.find(force) if force else None
@@ -155,7 +141,7 @@ def raise_query(request: Request, viewer: Analyst, publication: Annotated[str, F
         return page(request, "work/query_new.html", _raise_form(values, errors), status_code=400)
     finding = CheckFinding(rule_id=MANUAL_RULE, severity=severity, force_code=area.code,  # type: ignore[arg-type]
                            item=item.strip(), period_end=when, figure=number, message=message.strip())
-    with ledger(request, viewer) as session:
+    with common.ledger(request, viewer) as session:
         report = raise_queries(session, publication, [finding])
         query = (report.created or report.reopened or report.unchanged)[0]
         existing = bool(report.unchanged)
@@ -166,7 +152,7 @@ def raise_query(request: Request, viewer: Analyst, publication: Annotated[str, F
         data = _raise_form(values, errors)
         data["existing_id"] = query_id
         return page(request, "work/query_new.html", data, status_code=409)
-    return saved(request, f"/queries/{query_id}", "raised")
+    return common.saved(request, f"/queries/{query_id}", "raised")
 
 
 # ------------------------------------------------------------------------------------------------ one query
@@ -181,27 +167,27 @@ def query_data(session: Session, request: Request, viewer: Viewer, query: DataQu
         "can_reopen": can_close_query(viewer) and closed,
         "accept_needs_answer": not query.answer,
         "audit": record_audit(session, "data_query", str(query.id)),
-        "notice": notice(request),
+        "notice": common.notice(request),
     }
 
 
 @router.get("/queries/{query_id}")
-def query_page(request: Request, viewer: Signed, query_id: str) -> Response:
-    with ledger(request, viewer) as session:
-        query = _visible_query(session, viewer, strip_json(query_id))
+def query_page(request: Request, viewer: common.Signed, query_id: str) -> Response:
+    with common.ledger(request, viewer) as session:
+        query = _visible_query(session, viewer, common.strip_json(query_id))
         data = query_data(session, request, viewer, query)
     return page(request, "work/query.html", data)
 
 
 def _reshow(request: Request, viewer: Viewer, query_id: str, form: dict[str, Any], status_code: int) -> Response:
-    with ledger(request, viewer) as session:
+    with common.ledger(request, viewer) as session:
         query = _visible_query(session, viewer, query_id)
         data = query_data(session, request, viewer, query)
     data["form"] = form
     return page(request, "work/query.html", data, status_code=status_code)
 
 
-def _revised(text: str, errors: FormErrors) -> float | None:
+def _revised(text: str, errors: common.FormErrors) -> float | None:
     if not text.strip():
         return None
     try:
@@ -215,12 +201,12 @@ def _revised(text: str, errors: FormErrors) -> float | None:
     return value
 
 
-@router.post("/queries/{query_id}/answer", dependencies=CSRF)
-def answer(request: Request, viewer: Signed, query_id: str, answer: Annotated[str, Form()] = "",
-           version: Annotated[str, Form()] = "", revised_value: Annotated[str, Form()] = "") -> Response:
-    errors = FormErrors()
+@router.post("/queries/{query_id}/answer", dependencies=common.CSRF)
+def answer(request: Request, viewer: common.Signed, query_id: str, answer: common.FormText = "",
+           version: common.FormText = "", revised_value: common.FormText = "") -> Response:
+    errors = common.FormErrors()
     conflict = None
-    with ledger(request, viewer) as session:
+    with common.ledger(request, viewer) as session:
         query = _visible_query(session, viewer, query_id)
         if not can_answer_query(viewer, query.force_code):
             raise HTTPException(status_code=403)
@@ -229,8 +215,8 @@ def answer(request: Request, viewer: Signed, query_id: str, answer: Annotated[st
         errors.add("answer", "Enter your answer to the query")
     elif not errors:
         try:
-            with ledger(request, viewer) as session:
-                answer_query(session, query.id, answer, viewer.name or "", parse_version(version), revised)
+            with common.ledger(request, viewer) as session:
+                answer_query(session, query.id, answer, viewer.name or "", common.parse_version(version), revised)
         except ConflictError:
             conflict = True
         except PeelError as error:
@@ -239,21 +225,22 @@ def answer(request: Request, viewer: Signed, query_id: str, answer: Annotated[st
         form = {"kind": "answer", "answer": answer, "revised_value": revised_value, "errors": errors.to_dict(),
                 "conflict": bool(conflict)}
         return _reshow(request, viewer, query_id, form, 409 if conflict else 400)
-    return saved(request, f"/queries/{query.id}", "answered")
+    return common.saved(request, f"/queries/{query.id}", "answered")
 
 
-@router.post("/queries/{query_id}/close", dependencies=CSRF)
-def close(request: Request, viewer: Analyst, query_id: str, outcome: Annotated[str, Form()] = "",
-          version: Annotated[str, Form()] = "") -> Response:
-    errors = FormErrors()
+@router.post("/queries/{query_id}/close", dependencies=common.CSRF)
+def close(request: Request, viewer: common.Analyst, query_id: str, outcome: common.FormText = "",
+          version: common.FormText = "") -> Response:
+    errors = common.FormErrors()
     conflict = False
     if outcome not in ("resolved", "accepted"):
         errors.add("outcome", "Choose whether the figure was corrected or is accepted as it stands")
     else:
         try:
-            with ledger(request, viewer) as session:
+            with common.ledger(request, viewer) as session:
                 query = _visible_query(session, viewer, query_id)
-                resolve_query(session, query.id, viewer.name or "", outcome == "accepted", parse_version(version))
+                resolve_query(session, query.id, viewer.name or "", outcome == "accepted",
+                              common.parse_version(version))
         except ConflictError:
             conflict = True
         except PeelError as error:
@@ -261,16 +248,16 @@ def close(request: Request, viewer: Analyst, query_id: str, outcome: Annotated[s
     if errors or conflict:
         form = {"kind": "close", "outcome": outcome, "errors": errors.to_dict(), "conflict": conflict}
         return _reshow(request, viewer, query_id, form, 409 if conflict else 400)
-    return saved(request, f"/queries/{query_id}", "closed")
+    return common.saved(request, f"/queries/{query_id}", "closed")
 
 
-@router.post("/queries/{query_id}/reopen", dependencies=CSRF)
-def reopen(request: Request, viewer: Analyst, query_id: str, version: Annotated[str, Form()] = "") -> Response:
-    errors = FormErrors()
+@router.post("/queries/{query_id}/reopen", dependencies=common.CSRF)
+def reopen(request: Request, viewer: common.Analyst, query_id: str, version: common.FormText = "") -> Response:
+    errors = common.FormErrors()
     conflict = False
     try:
-        with ledger(request, viewer) as session:
-            reopen_query(session, _visible_query(session, viewer, query_id).id, parse_version(version))
+        with common.ledger(request, viewer) as session:
+            reopen_query(session, _visible_query(session, viewer, query_id).id, common.parse_version(version))
     except ConflictError:
         conflict = True
     except PeelError as error:
@@ -278,4 +265,4 @@ def reopen(request: Request, viewer: Analyst, query_id: str, version: Annotated[
     if errors or conflict:
         form = {"kind": "reopen", "errors": errors.to_dict(), "conflict": conflict}
         return _reshow(request, viewer, query_id, form, 409 if conflict else 400)
-    return saved(request, f"/queries/{query_id}", "reopened")
+    return common.saved(request, f"/queries/{query_id}", "reopened")

@@ -5,9 +5,9 @@ one (text, owner, due date) and move one to a new status. One page per finding, 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -15,47 +15,36 @@ from peelkit.errors import PeelError
 from peelkit.ledger import improvements as imp
 from peelkit.ledger import recommendations as recs
 from peelkit.ledger.base import ConflictError
-from peelkit.web.auth import csrf_protect, require
-from peelkit.web.policy import Viewer
+from peelkit.web.routes import work_common as common
 from peelkit.web.routes.work_areas import _area_or_404, _parse_day
-from peelkit.web.routes.work_common import (
-    FormErrors,
-    Target,
-    ledger,
-    notice,
-    parse_version,
-    render_ledger,
-    saved,
-    target_or_404,
-)
 
 router = APIRouter(include_in_schema=False)
-Inspector = Annotated[Viewer, Depends(require("inspector"))]
-CSRF = [Depends(csrf_protect)]
 STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "completed": "Completed", "superseded": "Superseded",
                  "withdrawn": "Withdrawn"}
 EMPTY = {"text": "", "owner": "", "due": "", "recommendation": "", "status": "", "evidence": ""}
 
 
-def page_data(session: Session, target: Target, area: imp.ImprovementArea, values: dict[str, str] | None = None,
-              errors: FormErrors | None = None) -> dict[str, Any]:
+def page_data(session: Session, target: common.Target, area: imp.ImprovementArea, values: dict[str, str] | None = None,
+              errors: common.FormErrors | None = None) -> dict[str, Any]:
     view = imp.AreaView(area).to_dict()
     return {**target.to_dict(), "area": view, "can_have": area.is_cause,
             "statuses": [{"value": k, "text": t} for k, t in STATUS_LABELS.items()],
-            "values": values or EMPTY, "errors": (errors or FormErrors()).to_dict(), "conflict": False,
+            "values": values or EMPTY, "errors": (errors or common.FormErrors()).to_dict(), "conflict": False,
             "action": f"{target.base}/areas/{area.id}/recommendations"}
 
 
 @router.get("/ledger/{publication}/forces/{slug}/areas/{area_id}/recommendations")
 @router.get("/ledger/{publication}/forces/{slug}/areas/{area_id}/recommendations.json")
-def recommendations_page(request: Request, viewer: Inspector, publication: str, slug: str, area_id: str) -> Response:
-    target = target_or_404(publication, slug)
-    with ledger(request, viewer) as session:
+def recommendations_page(request: Request, viewer: common.Inspector, publication: str, slug: str,
+                         area_id: str) -> Response:
+    target = common.target_or_404(publication, slug)
+    with common.ledger(request, viewer) as session:
         data = page_data(session, target, _area_or_404(session, target, area_id))
-    return render_ledger(request, viewer, target, "work/recommendations.html", {**data, "notice": notice(request)})
+    return common.render_ledger(request, viewer, target, "work/recommendations.html",
+                                {**data, "notice": common.notice(request)})
 
 
-def _add(session: Session, area: imp.ImprovementArea, values: dict[str, str], errors: FormErrors,
+def _add(session: Session, area: imp.ImprovementArea, values: dict[str, str], errors: common.FormErrors,
          request: Request) -> None:
     due: date | None = None
     try:
@@ -71,7 +60,7 @@ def _add(session: Session, area: imp.ImprovementArea, values: dict[str, str], er
                                 on=_parse_day("", errors, "due", request))
 
 
-def _status(session: Session, area: imp.ImprovementArea, values: dict[str, str], errors: FormErrors,
+def _status(session: Session, area: imp.ImprovementArea, values: dict[str, str], errors: common.FormErrors,
             version: str) -> None:
     chosen = next((r for r in area.recommendations if str(r.id) == values["recommendation"]), None)
     if chosen is None:
@@ -81,21 +70,21 @@ def _status(session: Session, area: imp.ImprovementArea, values: dict[str, str],
     if not errors and chosen is not None:
         recs.set_recommendation_status(session, chosen.id, values["status"],
                                        evidence=values["evidence"].strip() or None,
-                                       expected_version=parse_version(version))
+                                       expected_version=common.parse_version(version))
 
 
-@router.post("/ledger/{publication}/forces/{slug}/areas/{area_id}/recommendations", dependencies=CSRF)
-def save_recommendation(request: Request, viewer: Inspector, publication: str, slug: str, area_id: str,
-                        action: Annotated[str, Form()] = "", text: Annotated[str, Form()] = "",
-                        owner: Annotated[str, Form()] = "", due: Annotated[str, Form()] = "",
-                        recommendation: Annotated[str, Form()] = "", status: Annotated[str, Form()] = "",
-                        evidence: Annotated[str, Form()] = "", version: Annotated[str, Form()] = "") -> Response:
-    target = target_or_404(publication, slug)
+@router.post("/ledger/{publication}/forces/{slug}/areas/{area_id}/recommendations", dependencies=common.CSRF)
+def save_recommendation(request: Request, viewer: common.Inspector, publication: str, slug: str, area_id: str,
+                        action: common.FormText = "", text: common.FormText = "",
+                        owner: common.FormText = "", due: common.FormText = "",
+                        recommendation: common.FormText = "", status: common.FormText = "",
+                        evidence: common.FormText = "", version: common.FormText = "") -> Response:
+    target = common.target_or_404(publication, slug)
     values = {"text": text, "owner": owner, "due": due, "recommendation": recommendation, "status": status,
               "evidence": evidence}
-    errors, conflict = FormErrors(), False
+    errors, conflict = common.FormErrors(), False
     try:
-        with ledger(request, viewer) as session:
+        with common.ledger(request, viewer) as session:
             area = _area_or_404(session, target, area_id)
             if action == "add":
                 _add(session, area, values, errors, request)
@@ -108,9 +97,8 @@ def save_recommendation(request: Request, viewer: Inspector, publication: str, s
     except PeelError as error:
         errors.add("text" if action == "add" else "status", str(error))
     if errors or conflict:
-        with ledger(request, viewer) as session:
+        with common.ledger(request, viewer) as session:
             data = page_data(session, target, _area_or_404(session, target, area_id), values, errors)
-        data["conflict"] = conflict
-        return render_ledger(request, viewer, target, "work/recommendations.html", data,
-                             status_code=409 if conflict else 400)
-    return saved(request, f"{target.base}/areas/{area_id}/recommendations", "recommendation")
+        return common.ledger_form_again(request, viewer, target, "work/recommendations.html", data, errors,
+                                        conflict)
+    return common.saved(request, f"{target.base}/areas/{area_id}/recommendations", "recommendation")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import duckdb
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 
 from peelkit import forces
@@ -27,21 +27,10 @@ from peelkit.returns import submissions
 from peelkit.sources.force_return.items import return_spec
 from peelkit.web.auth import csrf_protect, require
 from peelkit.web.policy import Viewer, can_submit_return
-from peelkit.web.routes.work_common import (
-    FormErrors,
-    default_publication,
-    force_choices,
-    ledger,
-    notice,
-    publication_or_404,
-    saved,
-    settings,
-    uk_time,
-)
+from peelkit.web.routes import work_common as common
 from peelkit.web.templating import page
 
 router = APIRouter(include_in_schema=False)
-Signed = Annotated[Viewer, Depends(require("analyst", "inspector", "force"))]
 Submitter = Annotated[Viewer, Depends(require("analyst", "force"))]
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # a filled return is tens of kilobytes; anything near this is not one
 SUFFIXES = (".xlsx", ".csv")
@@ -65,8 +54,8 @@ def _area(viewer: Viewer, force: str) -> Area | None:
 
 
 def returns_data(request: Request, viewer: Viewer, publication_id: str, area: Area | None) -> dict[str, Any]:
-    pub = publication_or_404(publication_id)
-    path: Path = settings(request).warehouse_path
+    pub = common.publication_or_404(publication_id)
+    path: Path = common.settings(request).warehouse_path
     figures: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
     note = None
@@ -79,21 +68,21 @@ def returns_data(request: Request, viewer: Viewer, publication_id: str, area: Ar
         except duckdb.Error as error:
             note = f"The warehouse could not be read just now ({type(error).__name__}); try again shortly."
         current = history[-1]["import_id"] if history else None
-        with ledger(request, viewer) as session:
+        with common.ledger(request, viewer) as session:
             row = next(r for r in return_status(session, pub.id, {area.code: current} if current else {})
                        if r.force_code == area.code)
-            status = {**row.to_dict(), "signed": uk_time(row.signed_at) if row.signed_at else None}
+            status = {**row.to_dict(), "signed": common.uk_time(row.signed_at) if row.signed_at else None}
             queries = [{"id": q.id, "item": q.item, "status": q.status, "message": q.message,
                         "close_reason": q.close_reason} for q in list_queries(session, pub.id, area.code)]
     return {
         "publication": {"id": pub.id, "title": pub.title},
         "force": {"code": area.code, "name": area.name, "slug": area.slug} if area else None,
-        "forces": [] if viewer.role == "force" else force_choices(),
+        "forces": [] if viewer.role == "force" else common.force_choices(),
         "figures": figures, "history": history, "status": status, "queries": queries,
         "warehouse_note": note,
         "can_submit": area is not None and can_submit_return(viewer, area.code),
         "max_upload_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
-        "notice": notice(request),
+        "notice": common.notice(request),
     }
 
 
@@ -107,21 +96,21 @@ def _history(path: Path, force_code: str) -> list[dict[str, Any]]:
         rows = submissions(con, force_code)
     finally:
         con.close()
-    return [{**s.to_dict(), "imported": uk_time(s.imported_at)} for s in rows]
+    return [{**s.to_dict(), "imported": common.uk_time(s.imported_at)} for s in rows]
 
 
 @router.get("/returns")
 @router.get("/returns.json")
-def returns_page(request: Request, viewer: Signed, publication: str = "", force: str = "") -> Response:
-    data = returns_data(request, viewer, publication or default_publication(), _area(viewer, force))
+def returns_page(request: Request, viewer: common.Signed, publication: str = "", force: str = "") -> Response:
+    data = returns_data(request, viewer, publication or common.default_publication(), _area(viewer, force))
     return page(request, "work/returns.html", data)
 
 
 @router.get("/returns/template.xlsx")
-def template_download(request: Request, viewer: Signed, publication: str = "", force: str = "") -> Response:
+def template_download(request: Request, viewer: common.Signed, publication: str = "", force: str = "") -> Response:
     from peelkit.returns.template import write_return
 
-    pub = publication_or_404(publication or default_publication())
+    pub = common.publication_or_404(publication or common.default_publication())
     area = _area(viewer, force)
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "return.xlsx"
@@ -137,10 +126,10 @@ def template_download(request: Request, viewer: Signed, publication: str = "", f
 
 @router.post("/returns/upload", dependencies=[Depends(upload_size_limit), Depends(csrf_protect)])
 def upload(request: Request, viewer: Submitter, file: UploadFile | None = None,
-           publication: Annotated[str, Form()] = "", force: Annotated[str, Form()] = "") -> Response:
-    pub = publication_or_404(publication or default_publication())
+           publication: common.FormText = "", force: common.FormText = "") -> Response:
+    pub = common.publication_or_404(publication or common.default_publication())
     area = _area(viewer, force)
-    errors = FormErrors()
+    errors = common.FormErrors()
     problems: list[str] = []
     if area is None:
         errors.add("force", "Choose the force whose return this is")
@@ -162,8 +151,8 @@ def upload(request: Request, viewer: Submitter, file: UploadFile | None = None,
         data = returns_data(request, viewer, pub.id, area)
         data["form"] = {"errors": errors.to_dict(), "problems": problems, "file_name": name}
         return page(request, "work/returns.html", data, status_code=400)
-    return saved(request, "/returns", "return-submitted", publication=pub.id,
-                 **({} if viewer.role == "force" or area is None else {"force": area.slug}))
+    return common.saved(request, "/returns", "return-submitted", publication=pub.id,
+                        **({} if viewer.role == "force" or area is None else {"force": area.slug}))
 
 
 def _copy_limited(file: UploadFile, target: Path) -> bool:
@@ -178,7 +167,7 @@ def _copy_limited(file: UploadFile, target: Path) -> bool:
 
 
 def _submit(request: Request, viewer: Viewer, path: Path, publication_id: str, area: Area,
-            errors: FormErrors) -> list[str]:
+            errors: common.FormErrors) -> list[str]:
     """Import the upload; the located problems when it was refused (nothing loaded)."""
     try:
         _submit_when_free(path, publication_id, viewer.name or viewer.role, area.code, request)
@@ -203,7 +192,8 @@ def _submit_when_free(path: Path, publication_id: str, by: str, force_code: str,
     for attempt in range(BUSY_TRIES):
         try:
             submit_return(path, publication_id, by, force_code=force_code,
-                          warehouse_path=settings(request).warehouse_path, ledger_url=settings(request).ledger_url)
+                          warehouse_path=common.settings(request).warehouse_path,
+                          ledger_url=common.settings(request).ledger_url)
             return
         except (duckdb.ConnectionException, Busy):
             if attempt == BUSY_TRIES - 1:

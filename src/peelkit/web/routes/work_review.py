@@ -3,9 +3,9 @@ reviewer's answer to each criterion (peelkit.ledger.file_review.record_answer, a
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,27 +15,14 @@ from starlette.concurrency import run_in_threadpool
 from peelkit.errors import PeelError
 from peelkit.ledger import file_review as fr
 from peelkit.ledger.base import ConflictError
-from peelkit.web.auth import csrf_protect, require
 from peelkit.web.policy import Viewer
-from peelkit.web.routes.work_common import (
-    FormErrors,
-    Target,
-    ledger,
-    notice,
-    parse_version,
-    render_ledger,
-    saved,
-    target_or_404,
-    uk_time,
-)
+from peelkit.web.routes import work_common as common
 
 router = APIRouter(include_in_schema=False)
-Inspector = Annotated[Viewer, Depends(require("inspector"))]
-CSRF = [Depends(csrf_protect)]
 ANSWER_LABELS = {"yes": "Yes", "no": "No", "not_applicable": "Not applicable"}
 
 
-def draw_for(session: Session, target: Target) -> fr.SampleDraw | None:
+def draw_for(session: Session, target: common.Target) -> fr.SampleDraw | None:
     """The newest draw whose window starts in the publication's year (the one its reports summarise)."""
     draws = session.scalars(select(fr.SampleDraw).order_by(fr.SampleDraw.id.desc())).all()
     return next((d for d in draws if d.window_start.year == target.pub.year), None)
@@ -49,7 +36,7 @@ def _answers(session: Session, sample_ids: list[int]) -> dict[int, dict[str, fr.
     return found
 
 
-def progress(session: Session, target: Target) -> dict[str, Any] | None:
+def progress(session: Session, target: common.Target) -> dict[str, Any] | None:
     """How many of the force's sampled files are fully answered (None when no sample was drawn)."""
     draw = draw_for(session, target)
     if draw is None:
@@ -62,7 +49,7 @@ def progress(session: Session, target: Target) -> dict[str, Any] | None:
             "sample_ids": ids}
 
 
-def _files_data(session: Session, target: Target) -> dict[str, Any]:
+def _files_data(session: Session, target: common.Target) -> dict[str, Any]:
     draw = draw_for(session, target)
     if draw is None:
         return {**target.to_dict(), "draw": None, "files": [],
@@ -81,14 +68,14 @@ def _files_data(session: Session, target: Target) -> dict[str, Any]:
 
 @router.get("/ledger/{publication}/forces/{slug}/file-review")
 @router.get("/ledger/{publication}/forces/{slug}/file-review.json")
-def files_page(request: Request, viewer: Inspector, publication: str, slug: str) -> Response:
-    target = target_or_404(publication, slug)
-    with ledger(request, viewer) as session:
-        data = {**_files_data(session, target), "notice": notice(request)}
-    return render_ledger(request, viewer, target, "work/file_review.html", data)
+def files_page(request: Request, viewer: common.Inspector, publication: str, slug: str) -> Response:
+    target = common.target_or_404(publication, slug)
+    with common.ledger(request, viewer) as session:
+        data = {**_files_data(session, target), "notice": common.notice(request)}
+    return common.render_ledger(request, viewer, target, "work/file_review.html", data)
 
 
-def _sampled_or_404(session: Session, target: Target, sample_id: str) -> fr.SampledFileRow:
+def _sampled_or_404(session: Session, target: common.Target, sample_id: str) -> fr.SampledFileRow:
     draw = draw_for(session, target)
     if draw is None:
         raise HTTPException(status_code=404)
@@ -99,7 +86,7 @@ def _sampled_or_404(session: Session, target: Target, sample_id: str) -> fr.Samp
     raise HTTPException(status_code=404)
 
 
-def file_data(session: Session, target: Target, sampled: fr.SampledFileRow,
+def file_data(session: Session, target: common.Target, sampled: fr.SampledFileRow,
               values: dict[str, str] | None = None) -> dict[str, Any]:
     saved_answers = _answers(session, [sampled.sample_id]).get(sampled.sample_id, {})
     criteria = []
@@ -108,7 +95,7 @@ def file_data(session: Session, target: Target, sampled: fr.SampledFileRow,
         criteria.append({
             "id": criterion, "text": text,
             "saved": None if row is None else {"answer": row.answer, "label": ANSWER_LABELS[row.answer],
-                                               "by": row.answered_by, "when": uk_time(row.answered_at)},
+                                               "by": row.answered_by, "when": common.uk_time(row.answered_at)},
             "version": row.version if row else 0,
             "value": (values or {}).get(criterion, row.answer if row else ""),
         })
@@ -117,21 +104,22 @@ def file_data(session: Session, target: Target, sampled: fr.SampledFileRow,
                      "crime_type": fr.crime_type_label(sampled.crime_type),
                      "date_recorded": sampled.date_recorded.isoformat()},
             "criteria": criteria, "answers": [{"value": k, "text": t} for k, t in ANSWER_LABELS.items()],
-            "errors": FormErrors().to_dict(), "conflict": [],
+            "errors": common.FormErrors().to_dict(), "conflict": [],
             "action": f"{target.base}/file-review/{sampled.sample_id}",
             "list_url": f"{target.base}/file-review"}
 
 
 @router.get("/ledger/{publication}/forces/{slug}/file-review/{sample_id}")
-def file_page(request: Request, viewer: Inspector, publication: str, slug: str, sample_id: str) -> Response:
-    target = target_or_404(publication, slug)
-    with ledger(request, viewer) as session:
+def file_page(request: Request, viewer: common.Inspector, publication: str, slug: str, sample_id: str) -> Response:
+    target = common.target_or_404(publication, slug)
+    with common.ledger(request, viewer) as session:
         data = file_data(session, target, _sampled_or_404(session, target, sample_id))
-    return render_ledger(request, viewer, target, "work/file_review_file.html", data)
+    return common.render_ledger(request, viewer, target, "work/file_review_file.html", data)
 
 
-@router.post("/ledger/{publication}/forces/{slug}/file-review/{sample_id}", dependencies=CSRF)
-async def save_file(request: Request, viewer: Inspector, publication: str, slug: str, sample_id: str) -> Response:
+@router.post("/ledger/{publication}/forces/{slug}/file-review/{sample_id}", dependencies=common.CSRF)
+async def save_file(request: Request, viewer: common.Inspector, publication: str, slug: str,
+                    sample_id: str) -> Response:
     # One field per criterion (answer_<id>, version_<id>): read from the form rather than declared one by one.
     form = await request.form()
     values = {c: str(form.get(f"answer_{c}", "")) for c, _ in fr.CRITERIA}
@@ -141,20 +129,20 @@ async def save_file(request: Request, viewer: Inspector, publication: str, slug:
 
 def _save_file(request: Request, viewer: Viewer, publication: str, slug: str, sample_id: str,
                values: dict[str, str], versions: dict[str, str]) -> Response:
-    target = target_or_404(publication, slug)
-    errors = FormErrors()
+    target = common.target_or_404(publication, slug)
+    errors = common.FormErrors()
     for criterion, _text in fr.CRITERIA:
         if values[criterion] and values[criterion] not in ANSWER_LABELS:
             errors.add(f"answer_{criterion}", "Choose yes, no or not applicable")
     conflicts: list[str] = []
     if not errors:
         try:
-            with ledger(request, viewer) as session:
+            with common.ledger(request, viewer) as session:
                 sampled = _sampled_or_404(session, target, sample_id)
                 stored = _answers(session, [sampled.sample_id]).get(sampled.sample_id, {})
                 for criterion, _text in fr.CRITERIA:
                     row = stored.get(criterion)
-                    expected = parse_version(versions[criterion])
+                    expected = common.parse_version(versions[criterion])
                     changed_since = (row is not None and row.version != expected) or (row is None and expected)
                     # Someone else answering the same way is no conflict; a different answer is.
                     if values[criterion] and changed_since and (row is None or row.answer != values[criterion]):
@@ -173,9 +161,8 @@ def _save_file(request: Request, viewer: Viewer, publication: str, slug: str, sa
         except PeelError as error:
             errors.add(f"answer_{fr.CRITERIA[0][0]}", str(error))
     if errors or conflicts:
-        with ledger(request, viewer) as session:
+        with common.ledger(request, viewer) as session:
             data = file_data(session, target, _sampled_or_404(session, target, sample_id), values)
-        data["errors"], data["conflict"] = errors.to_dict(), conflicts
-        return render_ledger(request, viewer, target, "work/file_review_file.html", data,
-                             status_code=409 if conflicts else 400)
-    return saved(request, f"{target.base}/file-review", "file-review")
+        return common.ledger_form_again(request, viewer, target, "work/file_review_file.html", data, errors,
+                                        conflicts)
+    return common.saved(request, f"{target.base}/file-review", "file-review")

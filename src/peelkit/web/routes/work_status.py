@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import duckdb
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from peelkit import warehouse
@@ -19,25 +19,14 @@ from peelkit.ledger.queries import list_queries, return_status, sign_off
 from peelkit.status import dataset_status
 from peelkit.web.auth import csrf_protect, require
 from peelkit.web.policy import Viewer
-from peelkit.web.routes.work_common import (
-    FormErrors,
-    default_publication,
-    iso,
-    ledger,
-    notice,
-    publication_or_404,
-    saved,
-    settings,
-    uk_time,
-)
+from peelkit.web.routes import work_common as common
 from peelkit.web.templating import force_name, page
 
 router = APIRouter(include_in_schema=False)
-Signed = Annotated[Viewer, Depends(require("analyst", "inspector", "force"))]
 
 
 def _warehouse_path(request: Request) -> Path:
-    path: Path = settings(request).warehouse_path
+    path: Path = common.settings(request).warehouse_path
     return path
 
 
@@ -55,8 +44,8 @@ def _own_returns(path: Path, force_code: str) -> list[dict[str, Any]]:
                ORDER BY i.import_id""", [force_code]).fetchall()
     finally:
         con.close()
-    return [{"import_id": r[0], "file_name": r[1], "vintage": r[2], "imported_at": iso(r[3]),
-             "imported": uk_time(r[3]), "synthetic": bool(r[4])} for r in rows]
+    return [{"import_id": r[0], "file_name": r[1], "vintage": r[2], "imported_at": common.iso(r[3]),
+             "imported": common.uk_time(r[3]), "synthetic": bool(r[4])} for r in rows]
 
 
 def _datasets_for(viewer: Viewer, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -84,7 +73,7 @@ def _check_summary(queries: list[Any]) -> list[dict[str, Any]]:
 
 
 def status_data(request: Request, viewer: Viewer, publication_id: str) -> dict[str, Any]:
-    pub = publication_or_404(publication_id)
+    pub = common.publication_or_404(publication_id)
     path = _warehouse_path(request)
     warehouse_note = None
     try:
@@ -97,10 +86,10 @@ def status_data(request: Request, viewer: Viewer, publication_id: str) -> dict[s
     if not datasets and warehouse_note is None:
         warehouse_note = "The warehouse is empty: nothing has been imported yet (peel data import)."
     own = viewer.force_code if viewer.role == "force" else None
-    with ledger(request, viewer) as session:
+    with common.ledger(request, viewer) as session:
         rows = [r for r in return_status(session, pub.id, current) if own is None or r.force_code == own]
         queries = [q for q in list_queries(session, pub.id) if own is None or q.force_code == own]
-    returns = [{**r.to_dict(), "signed": uk_time(r.signed_at) if r.signed_at else None} for r in rows]
+    returns = [{**r.to_dict(), "signed": common.uk_time(r.signed_at) if r.signed_at else None} for r in rows]
     return {
         "publication": {"id": pub.id, "title": pub.title},
         "publications": available(),
@@ -115,28 +104,28 @@ def status_data(request: Request, viewer: Viewer, publication_id: str) -> dict[s
         # Once the force has signed off its current return there is nothing left to sign: the form goes.
         "can_sign_off": viewer.role == "force" and not all(r.signed_off for r in rows),
         "signed_off": viewer.role == "force" and bool(rows) and all(r.signed_off for r in rows),
-        "notice": notice(request),
+        "notice": common.notice(request),
     }
 
 
 @router.get("/status")
 @router.get("/status.json")
-def status_page(request: Request, viewer: Signed, publication: str = "") -> Response:
-    data = status_data(request, viewer, publication or default_publication())
+def status_page(request: Request, viewer: common.Signed, publication: str = "") -> Response:
+    data = status_data(request, viewer, publication or common.default_publication())
     return page(request, "work/status.html", data)
 
 
 @router.post("/status/signoff", dependencies=[Depends(csrf_protect)])
 def signoff(request: Request, viewer: Annotated[Viewer, Depends(require("force"))],
-            publication: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
-            allow_open: Annotated[str, Form()] = "") -> Response:
-    pub_id = publication or default_publication()
-    pub = publication_or_404(pub_id)
-    errors = FormErrors()
+            publication: common.FormText = "", note: common.FormText = "",
+            allow_open: common.FormText = "") -> Response:
+    pub_id = publication or common.default_publication()
+    pub = common.publication_or_404(pub_id)
+    errors = common.FormErrors()
     code = viewer.force_code or ""
     try:
         current = (current_returns(_warehouse_path(request)) or {}).get(code)
-        with ledger(request, viewer) as session:
+        with common.ledger(request, viewer) as session:
             waiting = [q.id for q in list_queries(session, pub.id, code, "open")]
             if waiting and allow_open != "yes":
                 errors.add("allow_open", f"Your force has {len(waiting)} open data "
@@ -154,4 +143,4 @@ def signoff(request: Request, viewer: Annotated[Viewer, Depends(require("force")
         data = status_data(request, viewer, pub.id)
         data["form"] = {"note": note, "allow_open": allow_open == "yes", "errors": errors.to_dict()}
         return page(request, "work/status.html", data, status_code=400)
-    return saved(request, "/status", "signed-off", publication=pub.id)
+    return common.saved(request, "/status", "signed-off", publication=pub.id)
