@@ -21,6 +21,7 @@ from peelkit.ledger import db
 from peelkit.ledger import file_review as fr
 from peelkit.ledger.base import AuditLog, ConflictError
 from peelkit.ledger.file_review_cli import file_review_app
+from peelkit.ledger.history import force_history
 
 WARKS = forces.match_force("Warwickshire").code
 DURHAM = forces.match_force("Durham").code
@@ -355,6 +356,12 @@ def test_answers_are_audited_with_the_reviewer(ledger_url: str, tmp_path: Path) 
             ("insert", "Reviewer One", answer_id), ("update", "Reviewer Two", answer_id)]
         assert audit[1].record_id == str(answer_id) and audit[1].before is not None and audit[1].after is not None
         assert (audit[1].before["answer"], audit[1].after["answer"]) == ("no", "yes")
+        # The audit rows name the sampled file's force, so they are in that force's history (and no other's).
+        assert {a.force_code for a in audit} == {files[0].force_code}
+        assert [c.id for c in force_history(session, files[0].force_code)
+                if c.table_name == "file_review_answer"] == [audit[1].id, audit[0].id]
+        other = next(f.code for f in forces.forces() if f.code != files[0].force_code)
+        assert not [c for c in force_history(session, other) if c.table_name == "file_review_answer"]
         with pytest.raises(ConflictError):
             fr.record_answer(session, draw_id, ref, "victim_updated", "no", force=files[0].force_code,
                              expected_version=1)

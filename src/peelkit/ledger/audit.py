@@ -8,7 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import column, event, insert, inspect, select
+from sqlalchemy import table as sa_table
 from sqlalchemy.orm import Session, UOWTransaction
 
 from peelkit.ledger.base import AuditLog, Base, utcnow
@@ -74,6 +75,22 @@ def _capture_before(session: Session, _flush: UOWTransaction, _instances: object
     session.info.setdefault("_audit_pending", []).extend(captured)
 
 
+def force_of(session: Session, obj: Base, owners: dict[tuple[str, Any], str | None]) -> str | None:
+    """The force a record belongs to: its own force_code, or, for a record that names an owning row
+    (`__audit_force_via__ = (id column, owner table)`), the owner's (`owners` keeps lookups within one flush)."""
+    code = getattr(obj, "force_code", None)
+    via = getattr(obj, "__audit_force_via__", None)
+    if code is not None or via is None:
+        return str(code) if code is not None else None
+    key, owner = via
+    ident = getattr(obj, key, None)
+    if (owner, ident) not in owners:
+        table = sa_table(owner, column("id"), column("force_code"))
+        owners[(owner, ident)] = session.connection().execute(
+            select(table.c.force_code).where(table.c.id == ident)).scalar()
+    return owners[(owner, ident)]
+
+
 def _write_audit(session: Session, _flush: UOWTransaction) -> None:
     pending = session.info.pop("_audit_pending", [])
     if not pending:
@@ -81,12 +98,14 @@ def _write_audit(session: Session, _flush: UOWTransaction) -> None:
     actor = str(session.info.get("actor", "system"))
     now = utcnow()
     rows = []
+    owners: dict[tuple[str, Any], str | None] = {}
     for action, obj, before in pending:
         after = None if action == "delete" else _masked(obj, {k: _plain(getattr(obj, k)) for k in
                                                               (a.key for a in inspect(obj).mapper.column_attrs)},
                                                         after=True)
         rows.append({"at": now, "actor": actor, "table_name": obj.__tablename__, "record_id": _record_id(obj),
-                     "action": action, "before": before, "after": after})
+                     "action": action, "before": before, "after": after,
+                     "force_code": force_of(session, obj, owners)})
     session.connection().execute(insert(AuditLog), rows)
 
 

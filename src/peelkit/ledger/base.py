@@ -80,6 +80,8 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(10), nullable=False)  # insert, update, delete
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The force whose record changed (its own force_code, or its owner's: see audit.force_of), for force histories.
+    force_code: Mapped[str | None] = mapped_column(String(9), nullable=True, index=True)
 
 
 def check_version(record: Versioned, expected: int, what: str) -> None:

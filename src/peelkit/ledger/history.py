@@ -5,12 +5,11 @@ Used by `peel ledger history` and the web ledger page's "Recent changes"; one qu
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peelkit.ledger.base import AuditLog
@@ -48,27 +47,17 @@ class Change:
                 "before": self.before, "after": self.after}
 
 
-def _matches(column: str, values: Collection[Any], as_int: bool = False) -> ColumnElement[bool]:
-    after = AuditLog.after[column].as_integer() if as_int else AuditLog.after[column].as_string()
-    before = AuditLog.before[column].as_integer() if as_int else AuditLog.before[column].as_string()
-    return or_(after.in_(list(values)), before.in_(list(values)))
+# Records that name their force through another row (the audit row's force_code is that row's force).
+OWNED_TABLES = ("improvement_status", "file_review_answer")
 
 
 def force_history(session: Session, force_code: str, limit: int = 50) -> list[Change]:
     """The newest audit rows of a force's records: judgments, areas and their statuses, narrative, data queries,
-    sign-offs, corrections and its sampled files' review answers."""
-    from peelkit.ledger.file_review import SampledFile
-    from peelkit.ledger.improvements import ImprovementArea
-
-    area_ids = list(session.scalars(select(ImprovementArea.id).where(ImprovementArea.force_code == force_code)))
-    sample_ids = list(session.scalars(select(SampledFile.id).where(SampledFile.force_code == force_code)))
-    conditions: list[ColumnElement[bool]] = [
-        and_(AuditLog.table_name.in_(FORCE_TABLES), _matches("force_code", [force_code]))]
-    if area_ids:
-        conditions.append(and_(AuditLog.table_name == "improvement_status", _matches("area_id", area_ids, True)))
-    if sample_ids:
-        conditions.append(and_(AuditLog.table_name == "file_review_answer", _matches("sample_id", sample_ids, True)))
-    rows = session.scalars(select(AuditLog).where(or_(*conditions)).order_by(AuditLog.id.desc()).limit(limit))
+    sign-offs, corrections and its sampled files' review answers (one indexed lookup: audit_log.force_code)."""
+    rows = session.scalars(select(AuditLog)
+                           .where(AuditLog.force_code == force_code,
+                                  AuditLog.table_name.in_((*FORCE_TABLES, *OWNED_TABLES)))
+                           .order_by(AuditLog.id.desc()).limit(limit))
     return [Change(r.id, r.at, r.actor, r.table_name, r.record_id, r.action, r.before, r.after) for r in rows]
 
 

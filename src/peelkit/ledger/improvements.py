@@ -79,6 +79,7 @@ class ImprovementArea(Versioned, Base):
 class AreaStatus(StatusHistory, Base):
     __tablename__ = "improvement_status"
     __table_args__ = (CheckConstraint(_STATUS_CHECK, name="status"),)
+    __audit_force_via__ = ("area_id", "improvement_area")  # the audit row names its area's force
 
     area_id: Mapped[int] = mapped_column(ForeignKey("improvement_area.id"), nullable=False, index=True)
 

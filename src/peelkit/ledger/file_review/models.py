@@ -112,6 +112,7 @@ class ReviewAnswer(Versioned, Base):
 
     __tablename__ = "file_review_answer"
     __audited__ = True
+    __audit_force_via__ = ("sample_id", "file_review_sample")  # the audit row names its sampled file's force
     __table_args__ = (
         UniqueConstraint("sample_id", "criterion"),
         CheckConstraint("answer IN ('yes', 'no', 'not_applicable')", name="answer"),
