@@ -14,11 +14,12 @@ from typer.testing import CliRunner
 from peelkit import config
 from peelkit.checks.registry import CheckFinding
 from peelkit.clitools import PeelGroup
-from peelkit.errors import PeelError
+from peelkit.errors import PeelError, RecordRuleError
 from peelkit.ledger.base import AuditLog, ConflictError
 from peelkit.ledger.db import session_scope
 from peelkit.ledger.queries import (
     DataQuery,
+    Signoff,
     answer_query,
     list_queries,
     raise_queries,
@@ -154,6 +155,20 @@ def test_signoff_and_the_forces_not_signed_off(ledger_url: str) -> None:
         assert not rows[code("Durham")].signed_off and rows[code("Durham")].open_queries == 1
         assert "no return loaded" in rows[code("Durham")].note
         assert sum(not r.signed_off for r in rows.values()) == 42
+
+
+def test_a_return_is_signed_off_once(ledger_url: str) -> None:
+    """Signing off the same return again is refused (exit 8) and records nothing; a new return signs again."""
+    with session_scope() as session:
+        sign_off(session, PUB, "Kent", by="K Force", return_import_id=3)
+    with session_scope() as session, pytest.raises(RecordRuleError, match=r"Kent has already signed off this "
+                                                                          r"return \(import 3\): K Force"):
+        sign_off(session, PUB, "Kent", by="Someone Else", return_import_id=3)
+    with session_scope() as session:
+        sign_off(session, PUB, "Kent", by="K Force", return_import_id=4)
+        assert [(s.signed_by, s.return_import_id) for s in session.scalars(select(Signoff).order_by(Signoff.id))] \
+            == [("K Force", 3), ("K Force", 4)]
+    assert RecordRuleError.exit_code == 8
 
 
 # ------------------------------------------------------------------------------------------- commands

@@ -116,6 +116,10 @@ def test_a_force_signs_off_its_return(client: TestClient, login: Login, web_sett
     assert row["signed_off"] is True and row["signed_by"] == "warks" and row["return_import_id"] == 5
     with db.session_scope(web_settings.ledger_url, actor="test") as session:
         assert latest_signoffs(session, PUBLICATION)[WARKS].note == "Checked by the data team"
+    # The form is gone once signed off; a sign-off posted again anyway is refused and records nothing.
+    again = post(client, "/status/signoff", {"publication": PUBLICATION, "note": "again"})
+    assert again.status_code == 400 and "already signed off this return" in html.unescape(again.text)
+    assert audit_count(web_settings, "return_signoff", actor="warks") == before + 1
     # Only force users sign off.
     login(client, "ana")
     assert post(client, "/status/signoff", {"publication": PUBLICATION}).status_code == 403

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
-from peelkit.errors import InputError, NotFoundError, PeelError
+from peelkit.errors import InputError, NotFoundError, PeelError, RecordRuleError
 from peelkit.ledger.base import Base, ConflictError, Versioned, check_version, get_or_raise, utcnow
 from peelkit.plural import counted
 
@@ -273,12 +273,16 @@ def close_stale_queries(session: Session, publication_id: str, findings: Iterabl
 def sign_off(session: Session, publication_id: str, force: str, by: str, note: str | None = None,
              return_import_id: int | None = None, allow_open: bool = False) -> Signoff:
     """Record that a force has checked its final figures; refused while it has open queries, unless
-    `allow_open`."""
+    `allow_open`, and refused for a return the force has already signed off (once is the record)."""
     from peelkit.forces import match_force
 
     if not by.strip():
         raise InputError("say who signed off (--by NAME)")
     code = match_force(force).code
+    earlier = latest_signoffs(session, publication_id).get(code)
+    if earlier is not None and return_import_id is not None and earlier.return_import_id == return_import_id:
+        raise RecordRuleError(f"{force} has already signed off this return (import {return_import_id}): "
+                              f"{earlier.signed_by}, {earlier.signed_at:%Y-%m-%d %H:%M} UTC; nothing was recorded")
     open_queries = [q for q in list_queries(session, publication_id, code) if q.status == "open"]
     if open_queries and not allow_open:
         ids = ", ".join(str(q.id) for q in open_queries[:10])
