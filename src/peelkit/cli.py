@@ -36,10 +36,10 @@ returns_app.command("signoff")(signoff_command)
 returns_app.command("status")(returns_status_command)
 returns_app.command("submit")(submit_command)
 # In the order `peel --help` lists them.
-for sub_app, sub_name in ((data_app, "data"), (ledger_app, "ledger"), (returns_app, "returns"), (checks_app, "checks"),
-                          (queries_app, "queries"), (peers_app, "peers"), (users_app, "users"),
-                          (publication_app, "publication")):
-    app.add_typer(sub_app, name=sub_name)
+SUB_APPS = {"data": data_app, "ledger": ledger_app, "returns": returns_app, "checks": checks_app,
+            "queries": queries_app, "peers": peers_app, "users": users_app, "publication": publication_app}
+for _name, _sub_app in SUB_APPS.items():
+    app.add_typer(_sub_app, name=_name)
 app.command("serve")(serve_command)
 
 

@@ -3,7 +3,6 @@ statuses (open, in progress, addressed, closed) with evidence. Through peelkit.l
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -19,20 +18,6 @@ from peelkit.web.routes import work_common as common
 router = APIRouter(include_in_schema=False)
 KIND_LABELS = imp.KIND_LABELS
 STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "addressed": "Addressed", "closed": "Closed"}
-
-
-def _today(request: Request) -> date:
-    return common.now(request).astimezone(common.LONDON).date()
-
-
-def _parse_day(text: str, errors: common.FormErrors, field: str, request: Request) -> date:
-    if not text.strip():
-        return _today(request)
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        errors.add(field, "Enter the date as year-month-day, for example 2017-11-30")
-        return _today(request)
 
 
 # ------------------------------------------------------------------------------------------------ raise
@@ -74,7 +59,7 @@ def raise_area(request: Request, viewer: common.Inspector, publication: str, slu
         errors.add("question", "Choose the question the area is about")
     if not text.strip():
         errors.add("text", "Enter what the force should improve")
-    day = _parse_day(on, errors, "on", request)
+    day = common.parse_day(on, errors, "on", request)
     earlier: int | None = None
     if predecessor.strip():
         try:
@@ -101,7 +86,7 @@ def raise_area(request: Request, viewer: common.Inspector, publication: str, slu
 # ------------------------------------------------------------------------------------------------ status
 
 
-def _area_or_404(session: Session, target: common.Target, area_id: str) -> imp.ImprovementArea:
+def area_or_404(session: Session, target: common.Target, area_id: str) -> imp.ImprovementArea:
     try:
         area = session.get(imp.ImprovementArea, int(area_id.removesuffix(".json")))
     except ValueError:
@@ -135,7 +120,7 @@ def _question_title(target: common.Target, question_id: str) -> str:
 def area_status_page(request: Request, viewer: common.Inspector, publication: str, slug: str, area_id: str) -> Response:
     target = common.target_or_404(publication, slug)
     with common.ledger(request, viewer) as session:
-        data = status_data(session, target, _area_or_404(session, target, area_id))
+        data = status_data(session, target, area_or_404(session, target, area_id))
     return common.render_ledger(request, viewer, target, "work/area_status.html", data)
 
 
@@ -149,10 +134,10 @@ def set_area_status(request: Request, viewer: common.Inspector, publication: str
     errors = common.FormErrors()
     if status not in STATUS_LABELS:
         errors.add("status", "Choose the area's status")
-    day = _parse_day(on, errors, "on", request)
+    day = common.parse_day(on, errors, "on", request)
     conflict = False
     with common.ledger(request, viewer) as session:
-        area_pk = _area_or_404(session, target, area_id).id
+        area_pk = area_or_404(session, target, area_id).id
     if not errors:
         try:
             with common.ledger(request, viewer, correction) as session:
@@ -166,7 +151,7 @@ def set_area_status(request: Request, viewer: common.Inspector, publication: str
             errors.add("status", str(error))
     if errors or conflict:
         with common.ledger(request, viewer) as session:
-            data = status_data(session, target, _area_or_404(session, target, area_id), values)
+            data = status_data(session, target, area_or_404(session, target, area_id), values)
         return common.ledger_form_again(request, viewer, target, "work/area_status.html", data, errors, conflict)
     return common.saved(request, target.base, "area-status")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -147,6 +147,18 @@ def uk_local_input(value: datetime | None) -> str:
         return ""
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     return aware.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M")
+
+
+def parse_day(text: str, errors: FormErrors, field: str, request: Request) -> date:
+    """A form's year-month-day field; blank means today in London."""
+    today = now(request).astimezone(LONDON).date()
+    if not text.strip():
+        return today
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        errors.add(field, "Enter the date as year-month-day, for example 2017-11-30")
+        return today
 
 
 def parse_version(text: str) -> int:

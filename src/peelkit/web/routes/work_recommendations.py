@@ -16,7 +16,7 @@ from peelkit.ledger import improvements as imp
 from peelkit.ledger import recommendations as recs
 from peelkit.ledger.base import ConflictError
 from peelkit.web.routes import work_common as common
-from peelkit.web.routes.work_areas import _area_or_404, _parse_day
+from peelkit.web.routes.work_areas import area_or_404
 
 router = APIRouter(include_in_schema=False)
 STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "completed": "Completed", "superseded": "Superseded",
@@ -39,7 +39,7 @@ def recommendations_page(request: Request, viewer: common.Inspector, publication
                          area_id: str) -> Response:
     target = common.target_or_404(publication, slug)
     with common.ledger(request, viewer) as session:
-        data = page_data(session, target, _area_or_404(session, target, area_id))
+        data = page_data(session, target, area_or_404(session, target, area_id))
     return common.render_ledger(request, viewer, target, "work/recommendations.html",
                                 {**data, "notice": common.notice(request)})
 
@@ -57,7 +57,7 @@ def _add(session: Session, area: imp.ImprovementArea, values: dict[str, str], er
         errors.add("owner", "Enter who owns the recommendation, for example the chief constable")
     if not errors and due is not None:
         recs.add_recommendation(session, area.id, values["text"], values["owner"], due,
-                                on=_parse_day("", errors, "due", request))
+                                on=common.parse_day("", errors, "due", request))
 
 
 def _status(session: Session, area: imp.ImprovementArea, values: dict[str, str], errors: common.FormErrors,
@@ -85,7 +85,7 @@ def save_recommendation(request: Request, viewer: common.Inspector, publication:
     errors, conflict = common.FormErrors(), False
     try:
         with common.ledger(request, viewer) as session:
-            area = _area_or_404(session, target, area_id)
+            area = area_or_404(session, target, area_id)
             if action == "add":
                 _add(session, area, values, errors, request)
             elif action == "status":
@@ -98,7 +98,7 @@ def save_recommendation(request: Request, viewer: common.Inspector, publication:
         errors.add("text" if action == "add" else "status", str(error))
     if errors or conflict:
         with common.ledger(request, viewer) as session:
-            data = page_data(session, target, _area_or_404(session, target, area_id), values, errors)
+            data = page_data(session, target, area_or_404(session, target, area_id), values, errors)
         return common.ledger_form_again(request, viewer, target, "work/recommendations.html", data, errors,
                                         conflict)
     return common.saved(request, f"{target.base}/areas/{area_id}/recommendations", "recommendation")
