@@ -90,7 +90,7 @@ def http_status(url: str) -> int:
 
 
 @contextmanager
-def peel_serve(env: dict[str, str], start_seconds: float = 60) -> Iterator[str]:
+def peel_serve(env: dict[str, str], start_seconds: float = 60, args: tuple[str, ...] = ()) -> Iterator[str]:
     """`peel serve` as a process of its own (as in use) on a free loopback port with this environment; yields
     its base URL once it answers, and stops it (its whole process group) afterwards."""
     import signal
@@ -100,7 +100,7 @@ def peel_serve(env: dict[str, str], start_seconds: float = 60) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-    process = subprocess.Popen([sys.executable, "-m", "peelkit.cli", "serve", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "peelkit.cli", "serve", "--port", str(port), *args],
                                env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     base = f"http://127.0.0.1:{port}"

@@ -36,7 +36,7 @@ def test_old_audit_rows_get_their_force(empty_url: str) -> None:  # noqa: F811
     db.upgrade(empty_url)
     assert REVISION in db.applied_revisions(empty_url)
     with db.engine_for(empty_url).connect() as conn:
-        filled = dict(conn.execute(text("SELECT id, force_code FROM audit_log ORDER BY id")).tuples().all())
+        filled = {row[0]: row[1] for row in conn.execute(text("SELECT id, force_code FROM audit_log ORDER BY id"))}
     assert filled == {1: SURREY, 2: SURREY, 3: KENT, 4: KENT, 5: None}
     with db.session_scope(empty_url, migrate=False) as session:
         assert [c.id for c in force_history(session, SURREY)] == [2, 1]

@@ -5,6 +5,7 @@ and inspectors' saves. Nothing here calls the app's cache: the server is a separ
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -12,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from tests.helpers import http_status as _status
@@ -21,6 +23,7 @@ from tests.web.conftest import PUBLICATION, SECRET, World
 
 API = f"/api/v1/publications/{PUBLICATION}"
 FORCE_PAGE = f"/publications/{PUBLICATION}/forces/warwickshire"
+LEDGER_PAGE = f"/ledger/{PUBLICATION}/forces/warwickshire"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -112,3 +115,47 @@ def test_publishing_and_inspectors_saves_reach_a_running_server(server: str) -> 
     corrections = page["corrections"]
     assert isinstance(corrections, list) and "Corrected on" in corrections[0]["sentence"]
     assert "grade transcribed wrongly" in corrections[0]["sentence"]
+
+
+@pytest.fixture
+def two_workers(world: World, ledger_url: str) -> Iterator[str]:
+    env = {"PEEL_HOME": str(world.home), "PEEL_DATABASE_URL": ledger_url, "PEEL_SECRET_KEY": SECRET,
+           "PEEL_SITE_DIR": str(world.home / "site")}
+    with peel_serve(env, start_seconds=30, args=("--workers", "2")) as base:
+        yield base
+
+
+def _sign_in(browser: httpx.Client, name: str, password: str) -> None:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/login").text)
+    assert token, "no sign-in form"
+    answer = browser.post("/login", data={"name": name, "password": password, "next": "/account",
+                                          "csrf_token": token.group(1)})
+    assert answer.status_code == 303, answer.text[:300]
+
+
+def _grade(browser: httpx.Client, question: str) -> str | None:
+    page = browser.get(LEDGER_PAGE + ".json")
+    assert page.status_code == 200, page.status_code
+    found = next(j for j in page.json()["judgments"] if j["question_id"] == question)
+    return found["recorded"]["grade"] if found["recorded"] else None
+
+
+@pytest.mark.slow
+def test_the_kept_ledger_page_shows_another_processes_change_at_once(two_workers: str) -> None:
+    """Two worker processes keep the signed-in ledger page; a `peel` process records a judgment: the very next
+    request, whichever worker answers it, shows it (no second-old versions on a work page)."""
+    password = "a long enough password 123"
+    run_peel("users", "add", "lena", "--role", "inspector", "--password-stdin", "--by", "test", stdin=password)
+    question = "Q4_serious_and_organised_crime"
+    with httpx.Client(base_url=two_workers, timeout=30) as browser:
+        _sign_in(browser, "lena", password)
+        for _ in range(6):  # both workers keep the page
+            assert _grade(browser, question) is None
+        for grade in ("Good", "Requires improvement"):
+            standing = json.loads(run_peel("ledger", "judgments", "--force", "Warwickshire", "--year", "2017",
+                                           "--format", "json").stdout)
+            recorded = [q for q in standing["questions"] if q["question_id"] == question]
+            version = recorded[0]["version"] if recorded and recorded[0]["version"] else 0
+            run_peel("ledger", "record-judgment", "--force", "Warwickshire", "--year", "2017", "--question",
+                     question, "--grade", grade, "--by", "inspector", "--expected-version", str(version))
+            assert [_grade(browser, question) for _ in range(6)] == [grade] * 6

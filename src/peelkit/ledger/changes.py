@@ -28,9 +28,13 @@ class LedgerVersion(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
 
+# Built once: the web app reads the counter on every request of a page that must follow the ledger exactly.
+_CURRENT = select(LedgerVersion.version).where(LedgerVersion.id == 1)
+
+
 def current_version(connection: Connection | Session) -> int:
     """The counter's value (0 for a ledger that has never changed)."""
-    found = connection.execute(select(LedgerVersion.version).where(LedgerVersion.id == 1)).scalar()
+    found = connection.execute(_CURRENT).scalar()
     return int(found or 0)
 
 

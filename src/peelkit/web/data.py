@@ -87,6 +87,18 @@ class PublicationCache:
         with db.session_scope(self.ledger_url, actor="web") as session:
             return current_version(session)
 
+    def ledger_version_now(self) -> int:
+        """The ledger's change counter read now, not the second-old one the memo keys use: for pages that must
+        show a save from any process on the very next request. One indexed row on a pooled connection (no ORM
+        session: this is read on every request of such a page)."""
+        from peelkit.ledger import db
+        from peelkit.ledger.changes import current_version
+
+        if self._ledger_version < 0:
+            self.refresh()  # the first look also applies any migration owed, as every session does
+        with db.engine_for(self.ledger_url or db.database_url()).connect() as connection:
+            return current_version(connection)
+
     def _read_warehouse_stamp(self) -> int:
         from peelkit import config
 

@@ -6,6 +6,7 @@ form with both the saved value and the editor's unsaved one (nothing typed is lo
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -22,7 +23,10 @@ from peelkit.ledger.judgments import Judgment, record_judgment, standing_judgmen
 from peelkit.ledger.ledger_check import check_ledger
 from peelkit.ledger.moderation import programme_reviews
 from peelkit.ledger.narrative import Narrative
-from peelkit.ledger.publication_state import get_status
+from peelkit.ledger.publication_state import PublicationStatus, get_status
+from peelkit.web import pages
+from peelkit.web.auth import session_id
+from peelkit.web.data import cache_for as data_cache
 from peelkit.web.policy import Viewer, can_edit_ledger
 from peelkit.web.routes import work_common as common
 from peelkit.web.routes import work_review
@@ -129,10 +133,32 @@ def ledger_index(request: Request, viewer: common.Staff) -> Response:
 
 @router.get("/ledger/{publication}/forces/{slug}")
 def ledger_page(request: Request, viewer: common.Staff, publication: str, slug: str) -> Response:
+    """Kept whole per ledger version, read on every request (a save from any process shows at once, unlike the
+    public pages' second-old versions), and per session (it carries the viewer's name and form token), saved
+    notice and embargo banner (the publication's state is ledger data, kept per version; whether it is public
+    yet is the clock's). The version is read before the page's records, so a kept page is never older than its
+    key."""
     target = common.target_or_404(publication, common.strip_json(slug))
-    with common.ledger(request, viewer) as session:
-        data = overview_data(session, request, viewer, target)
-    return common.render_ledger(request, viewer, target, "work/ledger.html", data)
+    cache = data_cache(request.app.state)
+    version = cache.ledger_version_now()
+
+    def read_status() -> PublicationStatus:
+        with common.ledger(request, viewer) as session:
+            return get_status(session, target.pub.id)
+
+    banner = pages.draft_status(cache.memo(("ledger-state", version, target.pub.id), read_status),
+                                common.now(request))
+    key = ("ledger-page", version, session_id(request), viewer.role, viewer.force_code, request.url.path,
+           common.notice(request), json.dumps(banner, sort_keys=True, default=str))
+
+    def build() -> tuple[bytes, str]:
+        with common.ledger(request, viewer) as session:
+            data = overview_data(session, request, viewer, target)
+        answer = page(request, "work/ledger.html", {**data, "draft_status": banner})
+        return bytes(answer.body), answer.media_type or "text/html"
+
+    body, media_type = cache.memo(key, build)
+    return Response(body, media_type=media_type)
 
 
 # ------------------------------------------------------------------------------------------------ judgments

@@ -37,12 +37,12 @@ def _answers(session: Session, sample_ids: list[int]) -> dict[int, dict[str, fr.
 
 
 def _answer_counts(session: Session, sample_ids: list[int]) -> dict[int, int]:
-    """Criteria answered, by sampled file (counted in the database: the ledger page asks on every request)."""
+    """Criteria answered, by sampled file (counted in the database)."""
     if not sample_ids:
         return {}
     counts = (select(fr.ReviewAnswer.sample_id, func.count()).where(fr.ReviewAnswer.sample_id.in_(sample_ids))
               .group_by(fr.ReviewAnswer.sample_id))
-    return dict(session.execute(counts).tuples().all())
+    return {row[0]: row[1] for row in session.execute(counts)}
 
 
 def progress(session: Session, target: common.Target) -> dict[str, Any] | None:

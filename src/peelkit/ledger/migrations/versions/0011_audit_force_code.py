@@ -30,7 +30,7 @@ def upgrade() -> None:
     owners: dict[str, dict[Any, Any]] = {}
     for table, (_key, owner) in _THROUGH.items():
         ids: Any = sa.select(sa.column("id"), sa.column("force_code")).select_from(sa.table(owner))
-        owners[table] = dict(connection.execute(ids).tuples().all())
+        owners[table] = {row[0]: row[1] for row in connection.execute(ids)}
     audit = sa.table("audit_log", sa.column("id", sa.Integer()), sa.column("table_name", sa.String()),
                      sa.column("before", sa.JSON()), sa.column("after", sa.JSON()),
                      sa.column("force_code", sa.String()))
