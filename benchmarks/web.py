@@ -56,7 +56,7 @@ ADDRESSES = {
     "API indicators": (f"{API}/indicators", BODY),
     "API indicator": (f"{API}/indicators/crimes_per_1000", BODY),
     "signed-in force page": (f"/publications/{PUBLICATION}/forces/warwickshire",
-                             "page data kept per version, role and force; HTML rendered for the viewer"),
+                             "page data kept per version, role and force; HTML kept per version and session"),
     "signed-in ledger page": (f"/ledger/{PUBLICATION}/forces/warwickshire",
                               "whole page kept per ledger version (read on every request) and session"),
     "signed-in returns list": ("/returns",
@@ -90,6 +90,7 @@ class Load:
     p99_ms: float
     max_ms: float
     bytes_per_response: float
+    error_kinds: str = ""  # e.g. "status 2, timeout 1": what wrk counted
 
     @property
     def per_second(self) -> float:
@@ -225,10 +226,10 @@ def with_wrk(url: str, connections: int, seconds: int, threads: int, script: Pat
                           "-s", str(script), *headers, url], check=True, capture_output=True, text=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("WRK-RESULT "))
     found = json.loads(line.removeprefix("WRK-RESULT "))
-    errors = sum(found[k] for k in ("connect", "read", "write", "status", "timeout"))
-    return Load(found["requests"], found["duration_us"] / 1e6, errors, found["p50_us"] / 1e3,
+    kinds = {k: found[k] for k in ("connect", "read", "write", "status", "timeout") if found[k]}
+    return Load(found["requests"], found["duration_us"] / 1e6, sum(kinds.values()), found["p50_us"] / 1e3,
                 found["p95_us"] / 1e3, found["p99_us"] / 1e3, found["max_us"] / 1e3,
-                found["bytes"] / max(found["requests"], 1))
+                found["bytes"] / max(found["requests"], 1), ", ".join(f"{k} {n}" for k, n in kinds.items()))
 
 
 def with_httpx(url: str, connections: int, seconds: int, cookie: str | None) -> Load:
@@ -267,6 +268,15 @@ def with_httpx(url: str, connections: int, seconds: int, cookie: str | None) -> 
                 max(latencies) * 1e3, float(size))
 
 
+def explain_errors(load: Load, log: Path) -> None:
+    """What the errors were: wrk's kinds, and the server's own error lines (a 5xx leaves a traceback there)."""
+    print(f"    errors: {load.error_kinds or 'of a kind the client did not name'}", flush=True)
+    lines = [line for line in log.read_text(errors="replace").splitlines()
+             if "Error" in line or "error" in line or "Traceback" in line or " 5" in line[-12:]]
+    for line in lines[-10:]:
+        print(f"    server: {line[:200]}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=30, help="seconds of load per address")
@@ -275,6 +285,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--no-results", action="store_true")
+    parser.add_argument("--only", nargs="+", choices=sorted(ADDRESSES), metavar="ADDRESS",
+                        help="measure only these addresses (implies --no-results): " + ", ".join(ADDRESSES))
     options = parser.parse_args()
     data = Path(os.environ.get("PEEL_DATA_DIR", "../shared/data")).resolve()
     tool = "wrk" if shutil.which("wrk") else "httpx"
@@ -297,6 +309,8 @@ def main() -> None:
                 warm(base, workers, cookie)
                 port = int(base.rsplit(":", 1)[1])
                 for name, path in PAGES.items():
+                    if options.only and name not in options.only:
+                        continue
                     with IdleConnections("127.0.0.1", port, options.idle) as idle:
                         header = cookie if name in SIGNED_IN else None
                         if tool == "wrk":
@@ -310,6 +324,8 @@ def main() -> None:
                           f"errors {load.errors}  ({load.requests} requests, {load.bytes_per_response / 1024:.1f} "
                           f"KiB each; {options.idle} idle held {idle.open_share:.0%}, re-opened {idle.reopened})",
                           flush=True)
+                    if load.errors:
+                        explain_errors(load, Path(scratch) / f"serve-{workers}.log")
             finally:
                 stop_server(server)
     public = [(w, name, load) for w, name, load, _held in rows if name not in SIGNED_IN]
@@ -319,7 +335,7 @@ def main() -> None:
     verdict = ("met" if met else "NOT met") + "; signed-in pages under " \
         f"{TARGET_SIGNED_IN_P95_MS:.0f} ms: " + (f"NOT met by {', '.join(slow)}" if slow else "met")
     print(f"target: p95 at most {TARGET_P95_MS:.0f} ms with 0 errors, every public page and API route: {verdict}")
-    if not options.no_results:
+    if not options.no_results and not options.only:
         update_section("web", results_section(options, tool, rows, verdict,
                                               f"{load_before:.1f}, {os.getloadavg()[0]:.1f}"))
 

@@ -11,7 +11,8 @@ The rule (README "How the web app caches" says the same):
   before the request that saw it is answered. A work-side save calls ``invalidate()`` so the next request reads
   the versions at once. So no answer is more than a second behind the ledger, and a withdrawn publication is
   never served from a cache once its withdrawal is committed and the second has passed (at once in the process
-  that withdrew it).
+  that withdrew it). A page that must follow the ledger exactly (the ledger overview) reads the counter on
+  every request instead (``PublicationCache.ledger_version_now``) and puts it in its key.
 * Who a signed-in user is (role, force, still active, session not signed out) is kept for
   ``WebSettings.user_cache_seconds`` (a TTL cache), and dropped at once in the process that changes the user.
 * Files that do not change while the server runs (the chart scripts) are kept by name.
