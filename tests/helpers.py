@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
 
 from peelkit import warehouse
@@ -73,6 +75,16 @@ def run_peel(*args: str, stdin: str | None = None, check: bool = True, env: dict
         raise AssertionError(f"peel {' '.join(args)} exited {completed.returncode}:\n{completed.stdout}\n"
                              f"{completed.stderr}")
     return completed
+
+
+def post_login(browser: httpx.Client, name: str, password: str,
+               headers: dict[str, str] | None = None) -> httpx.Response:
+    """Sign an httpx client in as a browser does against a real server: the form's CSRF token, then POST
+    /login; returns the answer (303 when it worked)."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/login").text)
+    assert token, "no sign-in form"
+    return browser.post("/login", headers=headers or {}, data={"name": name, "password": password,
+                                                               "next": "/account", "csrf_token": token.group(1)})
 
 
 def http_status(url: str) -> int:

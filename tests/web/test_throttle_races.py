@@ -3,7 +3,6 @@ a client on this host cannot pose as other addresses with X-Forwarded-For unless
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from fastapi import FastAPI
 from peelkit.ledger import users
 from peelkit.web.auth import THROTTLE_LIMIT
 from peelkit.web.cli import proxy_options
+from tests.helpers import post_login
 from tests.web.conftest import PASSWORD, _free_port
 
 
@@ -59,11 +59,7 @@ def serving(app: FastAPI, **options: object) -> Iterator[str]:
 
 def _attempt(base: str, name: str, password: str, headers: dict[str, str] | None = None) -> int:
     with httpx.Client(base_url=base, timeout=60) as browser:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/login").text)
-        assert token
-        response = browser.post("/login", headers=headers or {}, data={
-            "name": name, "password": password, "next": "/account", "csrf_token": token.group(1)})
-        return response.status_code
+        return int(post_login(browser, name, password, headers).status_code)
 
 
 @pytest.fixture
